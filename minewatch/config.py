@@ -1,0 +1,113 @@
+"""The feeds file and the database path: where they are, and what a valid feeds file holds."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from minewatch.errors import ConfigError
+from minewatch.models import FeedSpec
+from minewatch.timeutil import parse_span
+
+DEFAULT_DB = Path("data") / "minewatch.db"
+DEFAULT_FEEDS = Path("feeds.yaml")
+KEEP_VALUES = ("relevant", "all")
+FEED_KEYS = ("url", "name", "keep", "interval")
+
+
+def db_path(option: str | Path | None = None) -> Path:
+    """--db, else MINEWATCH_DB, else data/minewatch.db under the current folder."""
+    return Path(option or os.environ.get("MINEWATCH_DB") or DEFAULT_DB)
+
+
+def feeds_path(option: str | Path | None = None) -> Path:
+    """--feeds, else MINEWATCH_FEEDS, else feeds.yaml in the current folder."""
+    return Path(option or os.environ.get("MINEWATCH_FEEDS") or DEFAULT_FEEDS)
+
+
+def default_feeds_text() -> str:
+    """The default list shipped inside the package (the same as the repository's feeds.yaml)."""
+    return resources.files("minewatch").joinpath("default_feeds.yaml").read_text("utf-8")
+
+
+def load_feeds(path: Path) -> list[FeedSpec]:
+    if not path.exists():
+        raise ConfigError(
+            f"feeds file not found: {path} (write the default list with `minewatch feeds init`)"
+        )
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_feeds(text, str(path))
+
+
+def parse_feeds(text: str, where: str) -> list[FeedSpec]:
+    """Validate a feeds file; every error names its line, so a user can fix it at once."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{where}{line}: {problem}") from None
+    if root is None:
+        raise ConfigError(f"{where}: empty feeds file (expected a `feeds:` list)")
+    feeds_node = _mapping_value(root, "feeds", where)
+    if not isinstance(feeds_node, yaml.SequenceNode):
+        raise ConfigError(f"{where}:{feeds_node.start_mark.line + 1}: `feeds` must be a list")
+    specs: list[FeedSpec] = []
+    seen: set[str] = set()
+    for item in feeds_node.value:
+        spec = _feed_spec(item, where)
+        if spec.url in seen:
+            raise ConfigError(f"{where}:{spec.line}: duplicate url {spec.url}")
+        seen.add(spec.url)
+        specs.append(spec)
+    return specs
+
+
+def _mapping_value(root: yaml.Node, key: str, where: str) -> yaml.Node:
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{where}:{root.start_mark.line + 1}: expected a mapping with `feeds:`")
+    for key_node, value_node in root.value:
+        if key_node.value == key:
+            return value_node
+    raise ConfigError(f"{where}:{root.start_mark.line + 1}: missing `feeds:` list")
+
+
+def _feed_spec(node: yaml.Node, where: str) -> FeedSpec:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{where}:{line}: each feed must be a mapping with at least `url:`")
+    fields: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        at = key_node.start_mark.line + 1
+        if key not in FEED_KEYS:
+            raise ConfigError(
+                f"{where}:{at}: unknown key {key!r} (a feed takes {', '.join(FEED_KEYS)})"
+            )
+        if not isinstance(value_node, yaml.ScalarNode):
+            raise ConfigError(f"{where}:{at}: `{key}` must be a single value")
+        fields[key] = str(value_node.value).strip()
+    url = fields.get("url", "")
+    if not url:
+        raise ConfigError(f"{where}:{line}: feed has no `url`")
+    if not url.lower().startswith(("http://", "https://")):
+        raise ConfigError(f"{where}:{line}: url must start with http:// or https://: {url}")
+    keep = fields.get("keep") or "relevant"
+    if keep not in KEEP_VALUES:
+        raise ConfigError(f"{where}:{line}: keep must be `relevant` or `all`, not {keep!r}")
+    interval = None
+    if fields.get("interval"):
+        interval = parse_span(fields["interval"])
+        if interval is None or interval <= 0:
+            raise ConfigError(
+                f"{where}:{line}: interval {fields['interval']!r} is not a span like 30m, 1h, 1d"
+            )
+    return FeedSpec(url=url, name=fields.get("name") or None, keep=keep, interval=interval,
+                    line=line)

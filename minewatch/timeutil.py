@@ -1,0 +1,82 @@
+"""Times: stored in UTC as ISO 8601 text, read from users as WHEN, shown in the local zone (TZ)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+from minewatch.errors import UsageError
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+WHEN_HINT = (
+    "use a date (2024-11-20), a timestamp (2024-11-20T08:00) or a span back from now (24h, 7d)"
+)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    """The one stored form: UTC, seconds, a Z; sorts as text."""
+    return moment.astimezone(UTC).strftime(ISO_FORMAT)
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def local_zone() -> tzinfo:
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return zone
+
+
+def to_local(text: str) -> datetime:
+    return parse_iso(text).astimezone(local_zone())
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """A calendar day in the local zone, as a [start, end) pair of UTC instants."""
+    zone = local_zone()
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def parse_span(text: str) -> float | None:
+    """'90s', '30m', '24h', '7d', '2w' -> seconds; None when it is not a span."""
+    match = _SPAN.match(text)
+    if not match:
+        return None
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+
+
+def parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{option}: cannot read {text!r} as a date: use YYYY-MM-DD") from None
+
+
+def parse_when(
+    text: str, option: str, *, end: bool = False, now: datetime | None = None
+) -> datetime:
+    """WHEN -> a UTC instant. A bare date is its local calendar day: its start, or with end=True
+    the start of the next day, so `--until 2025-06-27` includes the whole of that day."""
+    raw = text.strip()
+    seconds = parse_span(raw)
+    if seconds is not None:
+        return (now or now_utc()) - timedelta(seconds=seconds)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        start, stop = local_day_bounds(parse_date(raw, option))
+        return stop if end else start
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option}: cannot read {text!r}: {WHEN_HINT}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=local_zone())
+    return moment.astimezone(UTC)
