@@ -1,0 +1,53 @@
+"""The command line: options in, one library call, output rendered, an exit code out.
+
+Every MinewatchError is mapped to one line on stderr and its exit code in `main()`; the
+commands live in the modules imported below, each registering on the shared app.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer._click.exceptions import NoArgsIsHelpError  # typer ships click inside
+
+from minewatch.cli import core, feeds, reports, watch  # noqa: F401  (they register commands)
+from minewatch.cli.common import app
+from minewatch.errors import MinewatchError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Run the app; map errors to one line and an exit code, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `minewatch` alone: the help is the answer
+        typer.echo(exc.format_message())
+        sys.exit(0)
+    except typer.TyperException as exc:  # a wrong option or value: one line, and where to look
+        ctx = getattr(exc, "ctx", None)
+        where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        typer.echo(f"minewatch: {message}{where}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("minewatch: interrupted", err=True)
+        sys.exit(130)
+    except MinewatchError as exc:
+        typer.echo(f"minewatch: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("minewatch: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:  # the one catch-all: a bug, reported in one line
+        if os.environ.get("MINEWATCH_DEBUG"):
+            raise
+        typer.echo(f"minewatch: internal error: {exc!r} (MINEWATCH_DEBUG=1 shows more)", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,181 @@
+"""Schema changes as named functions, each applied once, in order, inside one transaction.
+
+A new change is a new function appended to MIGRATIONS; a released one is never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported lazily: a read command on a current database never needs it
+    import sqlite_utils
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            name TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            last_polled TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT,
+            moved_to TEXT,
+            gone INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            guid TEXT,
+            url TEXT,
+            canonical_url TEXT,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            published TEXT NOT NULL,
+            date_estimated INTEGER NOT NULL DEFAULT 0,
+            first_seen TEXT NOT NULL,
+            feed_id INTEGER REFERENCES feeds(id),
+            relevant INTEGER NOT NULL,
+            tagger_version TEXT,
+            cluster_id INTEGER,
+            fingerprint TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX stories_published ON stories(published, relevant, cluster_id)")
+    db.execute("CREATE INDEX stories_canonical_url ON stories(canonical_url)")
+    db.execute("CREATE INDEX stories_cluster ON stories(cluster_id)")
+    db.execute(
+        """CREATE TABLE story_feeds (
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            feed_id INTEGER NOT NULL REFERENCES feeds(id),
+            first_seen TEXT NOT NULL,
+            PRIMARY KEY (story_id, feed_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX story_feeds_feed ON story_feeds(feed_id)")
+    db.execute(
+        """CREATE TABLE tags (
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX tags_story ON tags(story_id)")
+    db.execute("CREATE INDEX tags_value ON tags(value, story_id)")
+    db.execute(
+        """CREATE TABLE events (
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            recipient TEXT,
+            mine_type TEXT,
+            negated INTEGER NOT NULL,
+            evidence TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX events_story ON events(story_id)")
+    db.execute("CREATE INDEX events_actor ON events(actor, action)")
+    db.execute(
+        """CREATE TABLE poll_runs (
+            id INTEGER PRIMARY KEY,
+            started TEXT NOT NULL,
+            finished TEXT,
+            feeds INTEGER, ok INTEGER, not_modified INTEGER, failed INTEGER,
+            skipped INTEGER, new_stories INTEGER, errors TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE watches (
+            name TEXT PRIMARY KEY,
+            query TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',
+            countries TEXT NOT NULL DEFAULT '[]',
+            source TEXT,
+            created TEXT NOT NULL,
+            last_story_id INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    # The same shape sqlite-utils' enable_fts(create_triggers=True) makes, so `sqlite-utils search`
+    # and datasette find it; written out so it runs inside the migration's transaction.
+    db.execute(
+        "CREATE VIRTUAL TABLE stories_fts USING FTS5("
+        f"title, summary, content=[stories], tokenize='{FTS_TOKENIZE}')"
+    )
+    db.execute(
+        """CREATE TRIGGER stories_ai AFTER INSERT ON stories BEGIN
+            INSERT INTO stories_fts (rowid, title, summary)
+            VALUES (new.rowid, new.title, new.summary);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER stories_ad AFTER DELETE ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+        END"""
+    )
+    db.execute(
+        """CREATE TRIGGER stories_au AFTER UPDATE OF title, summary ON stories BEGIN
+            INSERT INTO stories_fts (stories_fts, rowid, title, summary)
+            VALUES ('delete', old.rowid, old.title, old.summary);
+            INSERT INTO stories_fts (rowid, title, summary)
+            VALUES (new.rowid, new.title, new.summary);
+        END"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_initial]
+
+
+def pending(conn: sqlite3.Connection) -> list[Callable[[sqlite_utils.Database], None]]:
+    try:
+        done = {row[0] for row in conn.execute("SELECT name FROM _migrations").fetchall()}
+    except sqlite3.OperationalError:  # a new, empty database
+        done = set()
+    return [step for step in MIGRATIONS if step.__name__ not in done]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations this database has not seen yet; returns how many ran.
+
+    The connection is in autocommit mode (isolation_level=None): transactions are explicit."""
+    steps = pending(conn)
+    if not steps:
+        return 0
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)"
+    )
+    ran = 0
+    for step in steps:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied) VALUES (?, datetime('now'))",
+                [step.__name__],
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        ran += 1
+    return ran

@@ -1,0 +1,200 @@
+"""One poll: fetch every due feed concurrently, parse and tag in a second process, store feed
+by feed (one transaction each), then group the new stories into clusters.
+
+Fetching is I/O on the event loop; parsing and tagging are CPU work, so they run in a worker
+process and both cores work during a cold poll. A failed feed is data on its row, never an
+exception: the other feeds are stored all the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from minewatch import fetch
+from minewatch.models import FeedSpec
+from minewatch.pipeline import process_body
+from minewatch.store import Store
+from minewatch.timeutil import iso, now_utc, parse_iso
+
+MAX_BACKOFF = timedelta(hours=24)
+FIRST_BACKOFF = timedelta(minutes=30)
+
+
+@dataclass
+class PollOptions:
+    concurrency: int = 16
+    timeout: float = 20.0
+    force: bool = False
+    max_bytes: int = 10_000_000
+    workers: int = 1  # parsing processes beside the event loop's own
+
+
+@dataclass
+class FeedOutcome:
+    feed: str  # the feed's name, else its url
+    url: str
+    outcome: str  # ok | not_modified | failed | gone | skipped
+    new_stories: int = 0
+    error: str | None = None
+    moved_to: str | None = None
+    next_poll: str | None = None
+
+
+@dataclass
+class PollReport:
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.error]
+
+    def summary(self) -> dict[str, Any]:
+        count = {kind: 0 for kind in ("ok", "not_modified", "failed", "skipped")}
+        for o in self.outcomes:
+            count["failed" if o.outcome == "gone" else o.outcome] += 1
+        return {
+            "feeds": len(self.outcomes),
+            **count,
+            "new_stories": sum(o.new_stories for o in self.outcomes),
+            "errors": [{"feed": o.feed, "error": o.error} for o in self.errors],
+            "moved": [
+                {"feed": o.feed, "url": o.url, "moved_to": o.moved_to}
+                for o in self.outcomes if o.moved_to
+            ],
+        }
+
+
+def backoff_after(failures: int) -> timedelta:
+    """No wait after a first failure (the next cron run retries); then 30 min, doubling to 24 h."""
+    if failures <= 1:
+        return timedelta(0)
+    return min(MAX_BACKOFF, FIRST_BACKOFF * (2 ** (failures - 2)))
+
+
+def run_poll(
+    store: Store,
+    feeds: Sequence[FeedSpec],
+    options: PollOptions,
+    progress: Callable[[FeedOutcome], None] | None = None,
+) -> PollReport:
+    started = iso(now_utc())
+    run_id = store.start_run(started)
+    report = asyncio.run(_poll(store, feeds, options, progress))
+    store.cluster_pending()
+    store.finish_run(run_id, iso(now_utc()), report.summary())
+    return report
+
+
+async def _poll(
+    store: Store,
+    feeds: Sequence[FeedSpec],
+    options: PollOptions,
+    progress: Callable[[FeedOutcome], None] | None,
+) -> PollReport:
+    rows = store.ensure_feeds(feeds)
+    report = PollReport()
+    limiter = fetch.HostLimiter()
+    in_flight = asyncio.Semaphore(max(1, options.concurrency))
+    pool: list[Executor] = []
+
+    def executor() -> Executor:
+        if not pool:  # started on the first body to parse: an all-304 poll never pays for it
+            pool.append(ProcessPoolExecutor(max_workers=max(1, options.workers)))
+        return pool[0]
+
+    async def one(spec: FeedSpec) -> None:
+        outcome = await _poll_feed(store, spec, rows[spec.url], client, limiter, in_flight,
+                                   options, executor)
+        report.outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+
+    try:
+        async with fetch.make_client(options.concurrency) as client:
+            await asyncio.gather(*(one(spec) for spec in feeds))
+    finally:
+        for ex in pool:
+            ex.shutdown(wait=True, cancel_futures=True)
+    order = {spec.url: i for i, spec in enumerate(feeds)}
+    report.outcomes.sort(key=lambda o: order[o.url])
+    return report
+
+
+async def _poll_feed(
+    store: Store,
+    spec: FeedSpec,
+    row: dict[str, Any],
+    client: Any,
+    limiter: fetch.HostLimiter,
+    in_flight: asyncio.Semaphore,
+    options: PollOptions,
+    executor: Callable[[], Executor],
+) -> FeedOutcome:
+    now = now_utc()
+    outcome = FeedOutcome(feed=spec.label, url=spec.url, outcome="skipped",
+                          moved_to=row["moved_to"], next_poll=row["next_poll"])
+    if not options.force:
+        if row["gone"]:
+            outcome.outcome = "gone"
+            outcome.error = f"{row['last_error'] or 'http 410 gone'} (skipped until --force)"
+            return outcome
+        if row["next_poll"] and parse_iso(row["next_poll"]) > now:
+            if row["last_error"]:  # still failing: say so on every poll until it recovers
+                outcome.error = f"{row['last_error']} (next try {row['next_poll']})"
+            return outcome
+    state = store.feed_state(row)
+    if row["moved_to"]:
+        state.url = row["moved_to"]
+    async with in_flight:
+        result = await fetch.fetch_feed(client, state, limiter, timeout=options.timeout,
+                                        max_bytes=options.max_bytes)
+    fetched = iso(now_utc())
+    changes: dict[str, Any] = {"last_polled": fetched}
+    if result.moved_to:
+        changes["moved_to"] = outcome.moved_to = result.moved_to
+    items: list[Any] = []
+    error = result.error
+    if result.outcome == "ok" and result.body is not None:
+        digest = fetch.body_hash(result.body)
+        if digest == row["body_hash"]:
+            outcome.outcome = "not_modified"  # an unchanged body is as good as a 304
+        else:
+            loop = asyncio.get_running_loop()
+            parsed = await loop.run_in_executor(
+                executor(), process_body, result.body, result.headers,
+                result.final_url or state.url, fetched, spec.keep,
+            )
+            if parsed.error:
+                error = parsed.error
+            else:
+                items = parsed.items
+                outcome.outcome = "ok"
+                changes.update(etag=result.etag, last_modified=result.last_modified,
+                               body_hash=digest)
+    elif result.outcome == "not_modified":
+        outcome.outcome = "not_modified"
+    elif result.outcome == "gone":
+        changes["gone"] = 1
+    if error or result.outcome in ("failed", "gone"):
+        failures = row["error_count"] + 1
+        wait = backoff_after(failures)
+        if result.retry_after:
+            wait = max(wait, timedelta(seconds=result.retry_after))
+        wait = min(wait, MAX_BACKOFF)
+        next_poll = iso(now + wait) if wait else None
+        changes.update(last_error=error, error_count=failures, next_poll=next_poll)
+        outcome.outcome = "gone" if result.outcome == "gone" else "failed"
+        outcome.error = error or "failed"
+        outcome.next_poll = next_poll
+    else:
+        next_poll = iso(now + timedelta(seconds=spec.interval)) if spec.interval else None
+        changes.update(last_success=fetched, last_error=None, error_count=0, next_poll=next_poll)
+        outcome.next_poll = next_poll
+    new_ids = store.save_feed_poll(row["id"], items, changes, fetched)
+    outcome.new_stories = len(new_ids)
+    return outcome

@@ -1,0 +1,270 @@
+"""Pure rendering: library results in, rich renderables or plain lines out; never prints.
+
+JSON, JSONL and CSV never go through rich. Every piece of feed text goes through
+`render.safe`/`with_spans`/`marked`, so it cannot carry markup or control characters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from minewatch.models import Event, TagResult
+from minewatch.render import marked, safe, unmarked, with_spans
+from minewatch.textclean import terminal_safe
+from minewatch.timeutil import to_local
+
+CONTEXT = 50  # characters of context shown around a tag's evidence
+
+
+def local_time(iso_text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return to_local(iso_text).strftime(fmt) if iso_text else "-"
+
+
+# ---------------------------------------------------------------------------- poll
+def poll_lines(summary: dict[str, Any], seconds: float, *, quiet: bool) -> list[str]:
+    lines: list[str] = []
+    if not quiet:
+        lines.append(
+            f"polled {summary['feeds']} feeds in {seconds:.1f}s: {summary['ok']} ok, "
+            f"{summary['not_modified']} not modified, {summary['failed']} failed, "
+            f"{summary['skipped']} skipped; {summary['new_stories']} new stories"
+        )
+        for moved in summary["moved"]:
+            lines.append(
+                f"moved: {terminal_safe(moved['feed'])}: now at {terminal_safe(moved['moved_to'])}"
+                " (update the feeds file)"
+            )
+    for err in summary["errors"]:
+        lines.append(f"failed: {terminal_safe(err['feed'])}: {terminal_safe(err['error'])}")
+    return lines
+
+
+@contextmanager
+def poll_progress(total: int) -> Iterator[Callable[[Any], None]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("polling"), BarColumn(), MofNCompleteColumn(),
+                  transient=True) as progress:
+        task = progress.add_task("poll", total=total)
+        yield lambda _outcome: progress.advance(task)
+
+
+# ---------------------------------------------------------------------------- tag
+def tag_text(text: str, result: TagResult, events: Sequence[Event]) -> Group:
+    parts: list[Any] = [Text(f"relevant: {'yes' if result.relevant else 'no'}", style="bold")]
+    if not result.tags:
+        parts.append(Text("no tags"))
+    for t in result.tags:
+        line = Text(f"{t.kind:<12} {t.value:<14} ")
+        line.append_text(context(text, t.start, t.end))
+        parts.append(line)
+    for e in events:
+        parts.append(Text(event_line(e.actor, e.action, e.recipient, e.mine_type, e.negated),
+                          style="bold"))
+        parts.append(Text("  ").append_text(safe(e.evidence)))
+    return Group(*parts)
+
+
+def context(text: str, start: int, end: int, width: int = CONTEXT) -> Text:
+    """The evidence highlighted inside a little of the text around it, on one line."""
+    lo = max(0, start - width)
+    hi = min(len(text), end + width)
+    piece = text[lo:hi].replace("\n", " ")
+    out = Text("…" if lo > 0 else "")
+    out.append_text(with_spans(piece, [(start - lo, end - lo)]))
+    if hi < len(text):
+        out.append("…")
+    return out
+
+
+def event_line(actor: str, action: str, recipient: str | None, mine_type: str | None,
+               negated: bool) -> str:
+    words = [actor, "NOT" if negated else "", action]
+    if recipient:
+        words.append(f"→ {recipient}")
+    if mine_type:
+        words.append(f"({mine_type})")
+    return "event: " + " ".join(w for w in words if w)
+
+
+# ---------------------------------------------------------------------------- feeds
+def feeds_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("feed", "stories", "last success", "errors", "last error", "next poll"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        name = safe(r["name"] or r["url"])
+        if r["moved_to"]:
+            name.append(f"\nmoved to {terminal_safe(r['moved_to'])}", style="yellow")
+        error = r["last_error"] or ""
+        if r["gone"]:
+            error = f"{error} (gone: skipped until --force)"
+        table.add_row(name, str(r["stories"]), local_time(r["last_success"]),
+                      str(r["error_count"]), Text(terminal_safe(error), style="red"),
+                      local_time(r["next_poll"]) if r["next_poll"] else "next run")
+    return table
+
+
+# ---------------------------------------------------------------------------- search
+SEARCH_KEYS = ("id", "title", "url", "published", "source", "tags", "snippet", "score")
+
+
+def search_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the stable keys of the machine formats; snippets without highlight marks."""
+    return [
+        {
+            "id": r["id"], "title": terminal_safe(r["title"]), "url": r["url"],
+            "published": r["published"], "source": terminal_safe(r["source"] or ""),
+            "tags": list(r["tags"]), "snippet": unmarked(r["snippet"] or ""),
+            "score": round(-r["score"], 4) if r["score"] is not None else None,
+        }
+        for r in rows
+    ]
+
+
+def search_json(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(search_records(rows), ensure_ascii=False, indent=2) + "\n"
+
+
+def search_jsonl(rows: Sequence[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in search_records(rows))
+
+
+def search_csv(rows: Sequence[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=SEARCH_KEYS, lineterminator="\n")
+    writer.writeheader()
+    for r in search_records(rows):
+        writer.writerow({**r, "tags": " ".join(r["tags"])})
+    return buf.getvalue()
+
+
+def search_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("source", max_width=18, overflow="ellipsis", no_wrap=True)
+    table.add_column("story", ratio=1, overflow="fold")
+    for r in rows:
+        story = Text()
+        story.append_text(safe(r["title"]))
+        story.stylize("bold")
+        if r["tags"]:
+            story.append("  " + " ".join(r["tags"]), style="cyan")
+        if r["snippet"]:
+            story.append("\n")
+            story.append_text(marked(r["snippet"]))
+        table.add_row(str(r["id"]), local_time(r["published"], "%Y-%m-%d"),
+                      safe(r["source"]), story)
+    return table
+
+
+# ---------------------------------------------------------------------------- show
+KIND_TITLES = {"mine_type": "mine type", "persistence": "persistence", "treaty": "treaty",
+               "country": "countries"}
+
+
+def story_view(d: dict[str, Any]) -> Group:
+    parts: list[Any] = [Text.assemble(Text(f"#{d['id']} ", style="dim"),
+                                      safe(d["title"], "bold"))]
+    published = local_time(d["published"])
+    if d["date_estimated"]:
+        published += " (no date in the feed: first seen)"
+    parts.append(Text(f"published {published} · first seen {local_time(d['first_seen'])}"))
+    if d["url"]:
+        parts.append(safe(d["url"]))
+    sources = ", ".join(terminal_safe(s["source"]) for s in d["sources"])
+    parts.append(Text(f"carried by {len(d['sources'])}: {sources}"))
+    if not d["relevant"]:
+        parts.append(Text("not about land mines (stored because its feed keeps all)", "yellow"))
+    parts += [Text(""), safe(d["summary"] or "(no summary)"), Text("")]
+    for kind, tags in d["tags"].items():
+        if not tags:
+            continue
+        parts.append(Text(KIND_TITLES.get(kind, kind), style="bold underline"))
+        for t in tags:
+            lo = t["start"] - t["sentence_start"]
+            sentence = with_spans(t["sentence"], [(lo, lo + len(t["evidence"]))])
+            parts.append(Text(f"  {t['value']:<14} ").append_text(sentence))
+    if d.get("treaty_status"):
+        parts.append(Text("Ottawa Convention standing on the story's date", style="bold underline"))
+        for st in d["treaty_status"]:
+            parts.append(Text(f"  {st['country']:<4} {treaty_line(st)}"))
+    if d.get("events"):
+        parts.append(Text("policy events", style="bold underline"))
+        for e in d["events"]:
+            parts.append(Text("  " + event_line(e["actor"], e["action"], e["recipient"],
+                                                e["mine_type"], e["negated"])))
+            parts.append(Text("    ").append_text(safe(e["evidence"])))
+    return Group(*parts)
+
+
+def treaty_line(status: dict[str, Any]) -> str:
+    words = [status["status"].replace("_", " ")]
+    steps = status.get("steps") or []
+    if steps:
+        last = steps[-1]
+        words.append(f"({last['kind'].replace('_', ' ')} {last['date']})")
+    for step in status.get("pending") or []:
+        words.append(f"pending: {step['kind'].replace('_', ' ')} {step['date']}")
+    return " ".join(words)
+
+
+# ---------------------------------------------------------------------------- events, treaty
+def events_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("date", no_wrap=True)
+    table.add_column("move", no_wrap=True)
+    table.add_column("evidence", ratio=1, overflow="fold")
+    for r in rows:
+        move = event_line(r["actor"], r["action"], r["recipient"], r["mine_type"],
+                          r["negated"])[7:]
+        evidence = safe(r["evidence"])
+        evidence.append(f"  #{r['story_id']}", style="dim")
+        table.add_row(local_time(r["published"], "%Y-%m-%d"), move, evidence)
+    return table
+
+
+def treaty_table(statuses: Sequence[Any]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("state", "status", "steps"):
+        table.add_column(column, overflow="fold")
+    for st in statuses:
+        d = st.to_dict()
+        table.add_row(d["country"], d["status"].replace("_", " "), treaty_line(d))
+    return table
+
+
+def watches_table(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("watch", "query", "filters", "created"):
+        table.add_column(column, overflow="fold")
+    for w in rows:
+        filters = [f"--tag {t}" for t in w["tags"]] + [f"--country {c}" for c in w["countries"]]
+        if w["source"]:
+            filters.append(f"--source {w['source']}")
+        table.add_row(safe(w["name"]), safe(w["query"]), safe(" ".join(filters)),
+                      local_time(w["created"]))
+    return table
+
+
+def alert_lines(alerts: Sequence[Any]) -> list[str]:
+    lines: list[str] = []
+    for a in alerts:
+        n = len(a.stories)
+        lines.append(f"watch {terminal_safe(a.watch)}: {n} new stor{'y' if n == 1 else 'ies'}")
+        for s in a.stories:
+            lines.append(f"  #{s['id']} {local_time(s['published'], '%Y-%m-%d')} "
+                         f"{terminal_safe(s['title'])}")
+            if s["url"]:
+                lines.append(f"      {terminal_safe(s['url'])}")
+    return lines

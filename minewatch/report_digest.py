@@ -1,0 +1,188 @@
+"""Rendering the digest and the timeline: rich text for the terminal (80 columns, plain when
+piped) and Markdown for e-mail. Pure: data in, renderables or strings out."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+
+from minewatch.render import safe
+from minewatch.report import event_line, local_time
+from minewatch.textclean import terminal_safe
+
+SPARK = "▁▂▃▄▅▆▇█"
+BAR_WIDTH = 40
+SERIES_CHARS = "█▓▒░#=+"
+TAG_LABELS = {"antipersonnel": "anti-personnel", "antitank": "anti-tank",
+              "persistent": "persistent", "nonpersistent": "non-persistent",
+              "ottawa": "Ottawa Convention"}
+
+
+def sparkline(values: list[int]) -> str:
+    top = max(values) if values else 0
+    if top == 0:
+        return SPARK[0] * len(values)
+    return "".join(SPARK[min(len(SPARK) - 1, round(v / top * (len(SPARK) - 1)))] for v in values)
+
+
+def period_label(d: dict[str, Any]) -> str:
+    start, end = d["period"]["start"], d["period"]["end"]
+    return f"{local_time(start)} to {local_time(end)}"
+
+
+def change(now: int, before: int) -> str:
+    diff = now - before
+    return f"{'+' if diff > 0 else ''}{diff}" if diff else "no change"
+
+
+def totals_line(t: dict[str, Any]) -> str:
+    return (
+        f"{t['stories']} stories in {t['clusters']} developments from {t['sources']} sources "
+        f"(period before: {t['previous_stories']} stories, "
+        f"{change(t['stories'], t['previous_stories'])})"
+    )
+
+
+def _development_lines(c: dict[str, Any]) -> list[Text]:
+    n = len(c["sources"])
+    head = Text(f"{local_time(c['first_seen'], '%m-%d %H:%M')}  ")
+    head.append_text(safe(c["headline"], "bold"))
+    head.append(f"  [{n} source{'s' if n != 1 else ''}]", style="cyan")
+    detail = Text("             ")
+    labels = [TAG_LABELS.get(t, t) for t in c["tags"]] + c["countries"][:6]
+    if labels:
+        detail.append(" · ".join(labels), style="magenta")
+    lines = [head, detail] if labels else [head]
+    if c["url"]:
+        lines.append(Text("             ").append_text(safe(c["url"], "dim")))
+    return lines
+
+
+def digest_text(d: dict[str, Any]) -> Group:
+    t = d["totals"]
+    parts: list[Any] = [Text(f"minewatch digest: {period_label(d)}", style="bold")]
+    if not d["clusters"]:
+        parts = [Text(f"minewatch digest: no mine-related stories from {period_label(d)}")]
+        parts += _failing_text(d)
+        return Group(*parts)
+    parts.append(Text(totals_line(t)))
+    parts += [Text(""), Text("Developments", style="bold underline")]
+    for c in d["clusters"]:
+        parts += _development_lines(c)
+    parts += [Text(""), Text("Counts (developments)", style="bold underline")]
+    parts.append(Text("  " + " · ".join(f"{TAG_LABELS[k]} {v}" for k, v in d["counts"].items())))
+    if d["countries"]:
+        parts += [Text(""), Text("Countries in the news (7-day trend)", style="bold underline")]
+        for c in d["countries"]:
+            parts.append(Text(f"  {c['code']}  {c['count']:>3}  {sparkline(c['trend'])}"))
+    if d.get("policy_moves"):
+        parts += [Text(""), Text("Policy moves", style="bold underline")]
+        for e in d["policy_moves"]:
+            parts.append(Text("  " + event_line(e["actor"], e["action"], e["recipient"],
+                                                e["mine_type"], e["negated"])[7:]))
+            parts.append(Text("    ").append_text(safe(_short(e["headline"], 72), "dim")))
+    for w in d.get("watches") or []:
+        parts += [Text(""), Text(f"Watch: {terminal_safe(w['watch'])}", style="bold underline")]
+        for s in w["stories"]:
+            parts.append(Text(f"  #{s['id']} ").append_text(safe(s["title"])))
+    parts += _failing_text(d)
+    return Group(*parts)
+
+
+def _failing_text(d: dict[str, Any]) -> list[Any]:
+    if not d["failing_feeds"]:
+        return []
+    parts: list[Any] = [Text(""), Text("Failing feeds", style="bold underline red")]
+    for f in d["failing_feeds"]:
+        parts.append(Text(f"  {terminal_safe(f['feed'])}: {terminal_safe(f['error'])} "
+                          f"({f['failures']} in a row)"))
+    return parts
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~])")
+
+
+def md(text: str | None) -> str:
+    """Feed text made inert in Markdown: no links, emphasis or HTML can be smuggled in."""
+    return _MD_SPECIAL.sub(r"\\\1", terminal_safe(text or "").replace("\n", " "))
+
+
+def digest_markdown(d: dict[str, Any]) -> str:
+    t = d["totals"]
+    lines = [f"# minewatch digest: {period_label(d)}", ""]
+    if not d["clusters"]:
+        lines.append(f"No mine-related stories from {period_label(d)}.")
+    else:
+        lines += [totals_line(t) + ".", "", "## Developments", ""]
+        for c in d["clusters"]:
+            n = len(c["sources"])
+            title = md(c["headline"])
+            link = f"[{title}](<{c['url']}>)" if c["url"] else title
+            labels = [TAG_LABELS.get(x, x) for x in c["tags"]] + c["countries"][:6]
+            extra = f"; {', '.join(labels)}" if labels else ""
+            lines.append(
+                f"- {local_time(c['first_seen'], '%m-%d %H:%M')}: {link} "
+                f"({n} source{'s' if n != 1 else ''}){extra}"
+            )
+        lines += ["", "## Counts", ""]
+        lines += [f"- {TAG_LABELS[k]}: {v}" for k, v in d["counts"].items()]
+        if d["countries"]:
+            lines += ["", "## Countries in the news", ""]
+            lines += [f"- {c['code']}: {c['count']} `{sparkline(c['trend'])}`"
+                      for c in d["countries"]]
+        if d.get("policy_moves"):
+            lines += ["", "## Policy moves", ""]
+            for e in d["policy_moves"]:
+                move = event_line(e["actor"], e["action"], e["recipient"], e["mine_type"],
+                                  e["negated"])[7:]
+                lines.append(f"- {move}: {md(e['headline'])}")
+    for w in d.get("watches") or []:
+        lines += ["", f"## Watch: {md(w['watch'])}", ""]
+        lines += [f"- #{s['id']} {md(s['title'])}" for s in w["stories"]]
+    if d["failing_feeds"]:
+        lines += ["", "## Failing feeds", ""]
+        lines += [f"- {md(f['feed'])}: {md(f['error'])} ({f['failures']} in a row)"
+                  for f in d["failing_feeds"]]
+    return "\n".join(lines) + "\n"
+
+
+def timeline_text(tl: dict[str, Any]) -> Group:
+    periods = tl["periods"]
+    if not periods:
+        return Group(Text("no mine-related stories in this range"))
+    top = max(p["clusters"] for p in periods) or 1
+    series = tl["series"]
+    chars = {name: SERIES_CHARS[i % len(SERIES_CHARS)] for i, name in enumerate(series)}
+    label_width = max(len(p["period"]) for p in periods)
+    parts: list[Any] = [Text(f"developments per {tl['by']}", style="bold")]
+    if series:
+        parts.append(Text("  ".join(f"{chars[s]} {s}" for s in series)))
+    for p in periods:
+        line = Text(f"{p['period']:<{label_width}} ")
+        if series:
+            for name in series:
+                n = p["split"].get(name, 0)
+                line.append(chars[name] * round(n / top * BAR_WIDTH))
+        else:
+            line.append("█" * round(p["clusters"] / top * BAR_WIDTH), style="cyan")
+        line.append(f" {p['clusters']}")
+        if p["events"]:
+            line.append(" ◆", style="yellow")
+        parts.append(line)
+    parts += [Text(""), Text("Summary", style="bold underline")]
+    for p in periods:
+        if not p["main"]:
+            continue
+        line = Text(f"{p['period']}: ").append_text(safe(_short(p["main"]["headline"], 90)))
+        parts.append(line)
+        notes = p["firsts"] + ([f"policy moves: {', '.join(p['events'])}"] if p["events"] else [])
+        if notes:
+            parts.append(Text("    " + "; ".join(notes), style="dim"))
+    return Group(*parts)

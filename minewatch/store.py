@@ -1,0 +1,727 @@
+"""The only module with SQL: open and migrate the database once, store polls, answer queries.
+
+The database is a plain SQLite file (WAL, FTS5 over title and summary) that datasette and
+`sqlite-utils search` can read. Every write happens inside an explicit transaction, so a poll
+killed at any instant leaves each feed either wholly stored or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from minewatch.errors import NotFoundError, UsageError
+from minewatch.migrations import migrate
+from minewatch.models import Event, FeedSpec, FeedState, Story, StoryFilter, Tag
+from minewatch.timeutil import iso, parse_iso
+
+NO_DATABASE_HINT = "run `minewatch poll` to fill one, or `minewatch demo` to try the sample feeds"
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    """A parsed story with what the tagger and the extractor found in it."""
+
+    story: Story
+    relevant: bool
+    tags: Sequence[Tag]
+    events: Sequence[Event]
+    tagger_version: str
+    fingerprint: str | None = None
+
+
+def open_store(path: Path, *, create: bool = False) -> Store:
+    """Open (and migrate) the database. Read commands pass create=False: they never leave an
+    empty database behind where the user expected their data."""
+    if not path.exists():
+        if not create:
+            raise NotFoundError(f"no database at {path}: {NO_DATABASE_HINT}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"{path} is not a minewatch database ({exc})") from None
+    return Store(conn, path)
+
+
+def _epoch(published: str) -> float:
+    return parse_iso(published).timestamp()
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
+    ids = list(ids)
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+class StoryQueries:
+    """Search and listing over stored stories (mixed into Store)."""
+
+    conn: sqlite3.Connection
+
+    def _filter_sql(self, f: StoryFilter, alias: str = "s") -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        for value in f.tags:
+            kind, _, tag_value = value.rpartition(":")
+            if kind:
+                where.append(
+                    f"{alias}.id IN (SELECT story_id FROM tags WHERE kind = ? AND value = ?)"
+                )
+                params += [kind, tag_value]
+            else:
+                where.append(f"{alias}.id IN (SELECT story_id FROM tags WHERE value = ?)")
+                params.append(tag_value)
+        if f.countries:
+            marks = ",".join("?" * len(f.countries))
+            where.append(
+                f"{alias}.id IN (SELECT story_id FROM tags WHERE kind = 'country' "
+                f"AND value IN ({marks}))"
+            )
+            params += list(f.countries)
+        if f.source:
+            where.append(
+                f"{alias}.id IN (SELECT sf.story_id FROM story_feeds sf JOIN feeds fd "
+                "ON fd.id = sf.feed_id WHERE fd.name = ? COLLATE NOCASE OR fd.url = ?)"
+            )
+            params += [f.source, f.source]
+        if f.since:
+            where.append(f"{alias}.published >= ?")
+            params.append(f.since)
+        if f.until:
+            where.append(f"{alias}.published < ?")
+            params.append(f.until)
+        return where, params
+
+    def known_source(self, source: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM feeds WHERE name = ? COLLATE NOCASE OR url = ? LIMIT 1",
+            [source, source],
+        ).fetchone()
+        return row is not None
+
+    def search(
+        self, fts: str | None, f: StoryFilter, *, sort: str = "relevance", limit: int = 20,
+        offset: int = 0, after_id: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Stories matching an FTS5 expression (None: all) and the filters, best first.
+
+        bm25 weighs a title match ten times a summary match."""
+        where, params = self._filter_sql(f)
+        if after_id is not None:
+            where.append("s.id > ?")
+            params.append(after_id)
+        order = {
+            "newest": "s.published DESC, s.id DESC",
+            "oldest": "s.published ASC, s.id ASC",
+        }
+        if fts:
+            sql = (
+                "SELECT s.id, s.title, s.url, s.published, COALESCE(fd.name, fd.url) AS source, "
+                "bm25(stories_fts, 10.0, 1.0) AS score, "
+                "snippet(stories_fts, -1, char(2), char(3), '…', 16) AS snippet "
+                "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "
+                "LEFT JOIN feeds fd ON fd.id = s.feed_id WHERE stories_fts MATCH ?"
+            )
+            params.insert(0, fts)
+            order_by = order.get(sort, "score, s.published DESC")
+        else:
+            sql = (
+                "SELECT s.id, s.title, s.url, s.published, COALESCE(fd.name, fd.url) AS source, "
+                "NULL AS score, substr(s.summary, 1, 200) AS snippet "
+                "FROM stories s LEFT JOIN feeds fd ON fd.id = s.feed_id WHERE 1"
+            )
+            order_by = order.get(sort, order["newest"])
+        for clause in where:
+            sql += f" AND {clause}"
+        sql += f" ORDER BY {order_by} LIMIT ? OFFSET ?"
+        rows = [dict(r) for r in self.conn.execute(sql, [*params, limit, offset])]
+        tags = self.tags_for([r["id"] for r in rows])
+        for r in rows:
+            r["tags"] = _tag_values(tags[r["id"]])
+        return rows
+
+class PeriodQueries:
+    """What the digest and the timeline read: relevant stories by period (mixed into Store)."""
+
+    conn: sqlite3.Connection
+
+    def period_stories(self, start: str, end: str) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT s.id, s.title, s.url, s.published, s.first_seen, "
+            "COALESCE(s.cluster_id, s.id) AS cluster FROM stories s "
+            "WHERE s.relevant = 1 AND s.published >= ? AND s.published < ? "
+            "ORDER BY s.published, s.id",
+            [start, end],
+        )
+        return [dict(r) for r in rows]
+
+    def newest_published(self) -> str | None:
+        row = self.conn.execute("SELECT MAX(published) FROM stories WHERE relevant = 1").fetchone()
+        return row[0] if row else None
+
+    def count_relevant(self, start: str, end: str) -> int:
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM stories WHERE relevant = 1 AND published >= ? AND published < ?",
+            [start, end],
+        ).fetchone()
+        return int(row[0])
+
+    def country_mentions(
+        self, start: str, end: str, codes: Sequence[str]
+    ) -> list[tuple[str, str, int]]:
+        """(published, code, cluster) for relevant stories naming one of the codes."""
+        if not codes:
+            return []
+        marks = ",".join("?" * len(codes))
+        rows = self.conn.execute(
+            "SELECT DISTINCT s.published, t.value, COALESCE(s.cluster_id, s.id) FROM stories s "
+            "JOIN tags t ON t.story_id = s.id AND t.kind = 'country' "
+            "WHERE s.relevant = 1 AND s.published >= ? AND s.published < ? "
+            f"AND t.value IN ({marks})",
+            [start, end, *codes],
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def timeline_counts(
+        self, f: StoryFilter, bucket_sql: str, split_kind: str | None
+    ) -> list[tuple[str, str | None, int]]:
+        """(period, split value or None, clusters) for relevant stories matching the filter."""
+        where, params = self._filter_sql(f)
+        where.insert(0, "s.relevant = 1")
+        bucket = bucket_sql.format(col="s.published")
+        if split_kind:
+            sql = (
+                f"SELECT {bucket} AS period, t.value, "
+                "COUNT(DISTINCT COALESCE(s.cluster_id, s.id)) "
+                "FROM stories s JOIN tags t ON t.story_id = s.id AND t.kind = ? "
+                f"WHERE {' AND '.join(where)} GROUP BY period, t.value ORDER BY period"
+            )
+            params = [split_kind, *params]
+        else:
+            sql = (
+                f"SELECT {bucket} AS period, NULL, COUNT(DISTINCT COALESCE(s.cluster_id, s.id)) "
+                f"FROM stories s WHERE {' AND '.join(where)} GROUP BY period ORDER BY period"
+            )
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, params)]
+
+    def timeline_leaders(self, f: StoryFilter, bucket_sql: str) -> dict[str, dict[str, Any]]:
+        """Per period, its largest cluster: size and the headline of its first story."""
+        where, params = self._filter_sql(f)
+        where.insert(0, "s.relevant = 1")
+        bucket = bucket_sql.format(col="s.published")
+        # SQLite returns the bare columns of the row that holds MAX(n) in each group.
+        sql = (
+            "SELECT period, cluster, MAX(n) AS size, first_id FROM ("
+            f"  SELECT {bucket} AS period, COALESCE(s.cluster_id, s.id) AS cluster, "
+            "   COUNT(*) AS n, MIN(s.id) AS first_id FROM stories s "
+            f"  WHERE {' AND '.join(where)} GROUP BY period, cluster"
+            ") GROUP BY period"
+        )
+        leaders = {r[0]: {"cluster": r[1], "size": r[2], "story_id": r[3]}
+                   for r in self.conn.execute(sql, params)}
+        titles = self._titles([v["story_id"] for v in leaders.values()])
+        for v in leaders.values():
+            v["headline"] = titles.get(v["story_id"], "")
+        return leaders
+
+    def first_mentions(self, f: StoryFilter, kind: str) -> dict[str, str]:
+        """Tag values of a kind whose first relevant story ever falls inside the filter's range:
+        value -> that story's published time."""
+        where, params = self._filter_sql(f)
+        where.insert(0, "s.relevant = 1")
+        rows = self.conn.execute(
+            "SELECT t.value, MIN(s.published) FROM stories s "
+            "JOIN tags t ON t.story_id = s.id AND t.kind = ? "
+            f"WHERE {' AND '.join(where)} GROUP BY t.value",
+            [kind, *params],
+        ).fetchall()
+        firsts: dict[str, str] = {}
+        for value, first in rows:
+            earlier = self.conn.execute(
+                "SELECT 1 FROM tags t JOIN stories s ON s.id = t.story_id "
+                "WHERE t.value = ? AND t.kind = ? AND s.relevant = 1 AND s.published < ? LIMIT 1",
+                [value, kind, first],
+            ).fetchone()
+            if earlier is None:
+                firsts[value] = first
+        return firsts
+
+    def period_events(self, f: StoryFilter) -> list[dict[str, Any]]:
+        where, params = self._filter_sql(f)
+        rows = self.conn.execute(
+            "SELECT e.*, s.published, s.title, s.url FROM events e "
+            "JOIN stories s ON s.id = e.story_id "
+            f"WHERE {' AND '.join(where) or '1'} ORDER BY s.published, e.story_id, e.start",
+            params,
+        )
+        out = []
+        for r in rows:
+            event = dict(r)
+            event["negated"] = bool(event["negated"])
+            out.append(event)
+        return out
+
+    def list_events(
+        self, *, countries: Sequence[str] = (), actions: Sequence[str] = (),
+        since: str | None = None, until: str | None = None, limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        """Stored policy events, newest story first; a country matches as actor or recipient."""
+        where: list[str] = []
+        params: list[Any] = []
+        if countries:
+            marks = ",".join("?" * len(countries))
+            where.append(f"(e.actor IN ({marks}) OR e.recipient IN ({marks}))")
+            params += [*countries, *countries]
+        if actions:
+            where.append(f"e.action IN ({','.join('?' * len(actions))})")
+            params += list(actions)
+        if since:
+            where.append("s.published >= ?")
+            params.append(since)
+        if until:
+            where.append("s.published < ?")
+            params.append(until)
+        rows = self.conn.execute(
+            "SELECT e.story_id, s.published, s.title, s.url, e.actor, e.action, e.recipient, "
+            'e.mine_type, e.negated, e.evidence, e.start, e."end" FROM events e '
+            "JOIN stories s ON s.id = e.story_id "
+            f"WHERE {' AND '.join(where) or '1'} "
+            "ORDER BY s.published DESC, e.story_id, e.start LIMIT ?",
+            [*params, limit],
+        )
+        out = []
+        for r in rows:
+            event = dict(r)
+            event["negated"] = bool(event["negated"])
+            out.append(event)
+        return out
+
+    def _titles(self, ids: Sequence[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT id, title FROM stories WHERE id IN ({marks})", chunk
+            ):
+                found[r[0]] = r[1]
+        return found
+
+class WatchQueries:
+    """Saved searches (mixed into Store)."""
+
+    conn: sqlite3.Connection
+
+    def max_story_id(self) -> int:
+        return int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM stories").fetchone()[0])
+
+    def add_watch(self, name: str, query: str, f: StoryFilter, created: str) -> None:
+        try:
+            self.conn.execute(
+                "INSERT INTO watches (name, query, tags, countries, source, created, "
+                "last_story_id) VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(id), 0) "
+                "FROM stories))",
+                [name, query, json.dumps(list(f.tags)), json.dumps(list(f.countries)),
+                 f.source, created],
+            )
+        except sqlite3.IntegrityError:
+            raise UsageError(f"a watch named {name!r} exists: remove it first") from None
+
+    def watches(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM watches ORDER BY name").fetchall()
+        return [_watch(r) for r in rows]
+
+    def watch(self, name: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT * FROM watches WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise NotFoundError(f"no watch named {name!r} (see `minewatch watch list`)")
+        return _watch(row)
+
+    def remove_watch(self, name: str) -> None:
+        self.watch(name)
+        self.conn.execute("DELETE FROM watches WHERE name = ?", [name])
+
+    def advance_watches(self, marks: dict[str, int]) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE watches SET last_story_id = ? WHERE name = ? AND last_story_id < ?",
+                [(mark, name, mark) for name, mark in marks.items()],
+            )
+
+
+def _watch(row: sqlite3.Row) -> dict[str, Any]:
+    w = dict(row)
+    w["tags"] = json.loads(w["tags"])
+    w["countries"] = json.loads(w["countries"])
+    return w
+
+
+def _tag_values(tags: Sequence[dict[str, Any]]) -> list[str]:
+    """Distinct tag values of a story in a stable order: types, persistence, treaty, countries."""
+    rank = {"mine_type": 0, "persistence": 1, "treaty": 2, "country": 3}
+    seen: dict[str, int] = {}
+    for t in tags:
+        seen.setdefault(t["value"], rank.get(t["kind"], 9))
+    return sorted(seen, key=lambda v: (seen[v], list(seen).index(v)))
+
+
+class Store(StoryQueries, PeriodQueries, WatchQueries):
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.conn.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ meta
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    # ------------------------------------------------------------------ feeds
+    def ensure_feeds(self, specs: Sequence[FeedSpec]) -> dict[str, dict[str, Any]]:
+        """Make sure each feed has a row (names follow the feeds file); url -> row."""
+        with self.transaction():
+            for spec in specs:
+                self.conn.execute(
+                    "INSERT INTO feeds (url, name) VALUES (?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET name = excluded.name",
+                    [spec.url, spec.name],
+                )
+        rows = self.conn.execute("SELECT * FROM feeds").fetchall()
+        return {row["url"]: dict(row) for row in rows}
+
+    @staticmethod
+    def feed_state(row: dict[str, Any]) -> FeedState:
+        return FeedState(
+            url=row["url"], etag=row["etag"], last_modified=row["last_modified"],
+            body_hash=row["body_hash"], error_count=row["error_count"],
+            next_poll=row["next_poll"], gone=bool(row["gone"]),
+        )
+
+    def feed_rows(self) -> list[dict[str, Any]]:
+        sql = """SELECT f.*,
+                   (SELECT COUNT(*) FROM story_feeds sf WHERE sf.feed_id = f.id) AS stories
+                 FROM feeds f ORDER BY COALESCE(f.name, f.url)"""
+        return [dict(row) for row in self.conn.execute(sql)]
+
+    def failing_feeds(self) -> list[dict[str, Any]]:
+        sql = """SELECT * FROM feeds WHERE last_error IS NOT NULL
+                 ORDER BY COALESCE(name, url)"""
+        return [dict(row) for row in self.conn.execute(sql)]
+
+    def update_feed(self, feed_id: int, changes: dict[str, Any]) -> None:
+        """Outside a poll's per-feed transaction, e.g. for a feed skipped by its back-off."""
+        with self.transaction():
+            self._update_feed(feed_id, changes)
+
+    def _update_feed(self, feed_id: int, changes: dict[str, Any]) -> None:
+        if not changes:
+            return
+        columns = ", ".join(f"{name} = ?" for name in changes)
+        self.conn.execute(f"UPDATE feeds SET {columns} WHERE id = ?", [*changes.values(), feed_id])
+
+    # ------------------------------------------------------------------ ingest
+    def save_feed_poll(
+        self, feed_id: int, items: Sequence[IngestItem], feed_changes: dict[str, Any], now: str
+    ) -> list[int]:
+        """Store one feed's stories and its new state in one transaction; returns new story ids.
+
+        A story already stored (same key, or same canonical link) is not stored again: the
+        feed is remembered as one more source that carried it."""
+        new_ids: list[int] = []
+        with self.transaction():
+            for item in items:
+                existing = self._find_story(item.story)
+                if existing is not None:
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO story_feeds (story_id, feed_id, first_seen) "
+                        "VALUES (?, ?, ?)",
+                        [existing, feed_id, now],
+                    )
+                    continue
+                story_id = self._insert_story(item, feed_id, now)
+                new_ids.append(story_id)
+            self._update_feed(feed_id, feed_changes)
+        return new_ids
+
+    def _find_story(self, story: Story) -> int | None:
+        row = self.conn.execute("SELECT id FROM stories WHERE key = ?", [story.key]).fetchone()
+        if row is None and story.canonical_url:
+            row = self.conn.execute(
+                "SELECT id FROM stories WHERE canonical_url = ?", [story.canonical_url]
+            ).fetchone()
+        return row[0] if row else None
+
+    def _insert_story(self, item: IngestItem, feed_id: int, now: str) -> int:
+        s = item.story
+        cursor = self.conn.execute(
+            """INSERT INTO stories (key, guid, url, canonical_url, title, summary, published,
+                   date_estimated, first_seen, feed_id, relevant, tagger_version, fingerprint)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [s.key, s.guid, s.url, s.canonical_url, s.title, s.summary, s.published,
+             int(s.date_estimated), now, feed_id, int(item.relevant), item.tagger_version,
+             item.fingerprint],
+        )
+        story_id = int(cursor.lastrowid or 0)
+        self.conn.execute(
+            "INSERT INTO story_feeds (story_id, feed_id, first_seen) VALUES (?, ?, ?)",
+            [story_id, feed_id, now],
+        )
+        self._insert_labels(story_id, item.tags, item.events)
+        return story_id
+
+    def _insert_labels(self, story_id: int, tags: Sequence[Tag], events: Sequence[Event]) -> None:
+        self.conn.executemany(
+            'INSERT INTO tags (story_id, kind, value, evidence, start, "end") '
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(story_id, t.kind, t.value, t.evidence, t.start, t.end) for t in tags],
+        )
+        self.conn.executemany(
+            "INSERT INTO events (story_id, actor, action, recipient, mine_type, negated, "
+            'evidence, start, "end") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            [(story_id, e.actor, e.action, e.recipient, e.mine_type, int(e.negated),
+              e.evidence, e.start, e.end) for e in events],
+        )
+
+    # ------------------------------------------------------------------ clusters
+    def cluster_pending(self, max_candidates: int = 400) -> int:
+        """Give every relevant story without a cluster one: it joins the cluster of an earlier
+        report of the same event within the window, or opens its own. Returns how many.
+
+        It runs after a poll's feeds are stored (and again on the next poll if killed), so
+        stories from different feeds of one poll can find each other."""
+        from minewatch import cluster
+
+        pending = self._cluster_docs("s.relevant = 1 AND s.cluster_id IS NULL", [])
+        if not pending:
+            return 0
+        window = timedelta(hours=cluster.WINDOW_HOURS)
+        lo = iso(parse_iso(pending[0][0].published) - window)
+        hi = iso(parse_iso(pending[-1][0].published) + window)
+        known = self._cluster_docs(
+            "s.relevant = 1 AND s.cluster_id IS NOT NULL AND s.published BETWEEN ? AND ?",
+            [lo, hi],
+        )
+        pool = sorted(known, key=lambda item: (item[0].published, item[0].id))
+        times = [_epoch(doc.published) for doc, _ in pool]
+        span = window.total_seconds()
+        assigned: list[tuple[int, int]] = []
+        for doc, _ in pending:
+            when = _epoch(doc.published)
+            first, last = bisect_left(times, when - span), bisect_right(times, when + span)
+            if last - first > max_candidates:  # the nearest in time are the likeliest
+                middle = bisect_left(times, when)
+                first = max(first, middle - max_candidates // 2)
+                last = min(last, first + max_candidates)
+            joined = cluster.match(doc, pool[first:last])
+            cluster_id = doc.id if joined is None else joined
+            assigned.append((cluster_id, doc.id))
+            at = bisect_right(times, when)
+            times.insert(at, when)
+            pool.insert(at, (doc, cluster_id))
+        self.set_clusters(assigned)
+        return len(assigned)
+
+    def set_clusters(self, assigned: Sequence[tuple[int, int]]) -> None:
+        """(cluster id, story id) pairs, in one transaction."""
+        with self.transaction():
+            self.conn.executemany("UPDATE stories SET cluster_id = ? WHERE id = ?", assigned)
+
+    def _cluster_docs(self, where: str, params: list[Any]) -> list[tuple[Any, int]]:
+        from minewatch.cluster import ClusterDoc
+
+        rows = self.conn.execute(
+            "SELECT s.id, s.title, s.summary, s.published, s.fingerprint, s.cluster_id, "
+            "COALESCE(f.name, f.url, '') AS source FROM stories s "
+            f"LEFT JOIN feeds f ON f.id = s.feed_id WHERE {where} ORDER BY s.published, s.id",
+            params,
+        )
+        return [
+            (ClusterDoc(id=r["id"], title=r["title"], summary=r["summary"],
+                        published=r["published"], source=r["source"],
+                        fingerprint=r["fingerprint"]), r["cluster_id"])
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ poll log
+    def start_run(self, started: str) -> int:
+        cursor = self.conn.execute("INSERT INTO poll_runs (started) VALUES (?)", [started])
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished: str, summary: dict[str, Any]) -> None:
+        self.conn.execute(
+            """UPDATE poll_runs SET finished = ?, feeds = ?, ok = ?, not_modified = ?, failed = ?,
+                   skipped = ?, new_stories = ?, errors = ? WHERE id = ?""",
+            [finished, summary["feeds"], summary["ok"], summary["not_modified"],
+             summary["failed"], summary.get("skipped", 0), summary["new_stories"],
+             json.dumps(summary["errors"]), run_id],
+        )
+
+    # ------------------------------------------------------------------ reading stories
+    def story_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
+
+    def tags_for(self, story_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        found: dict[int, list[dict[str, Any]]] = {i: [] for i in story_ids}
+        for chunk in _chunks(story_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f'SELECT story_id, kind, value, evidence, start, "end" FROM tags '
+                f"WHERE story_id IN ({marks}) ORDER BY story_id, start",
+                chunk,
+            )
+            for row in rows:
+                found[row["story_id"]].append(
+                    {k: row[k] for k in ("kind", "value", "evidence", "start", "end")}
+                )
+        return found
+
+    def events_for(self, story_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        found: dict[int, list[dict[str, Any]]] = {i: [] for i in story_ids}
+        for chunk in _chunks(story_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT story_id, actor, action, recipient, mine_type, negated, evidence, "
+                f'start, "end" FROM events WHERE story_id IN ({marks}) ORDER BY story_id, start',
+                chunk,
+            )
+            for row in rows:
+                event = dict(row)
+                event.pop("story_id")
+                event["negated"] = bool(event["negated"])
+                found[row["story_id"]].append(event)
+        return found
+
+    def sources_for(self, story_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        found: dict[int, list[dict[str, Any]]] = {i: [] for i in story_ids}
+        for chunk in _chunks(story_ids):
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT sf.story_id, COALESCE(f.name, f.url) AS source, f.url, sf.first_seen "
+                f"FROM story_feeds sf JOIN feeds f ON f.id = sf.feed_id "
+                f"WHERE sf.story_id IN ({marks}) ORDER BY sf.story_id, sf.first_seen, f.id",
+                chunk,
+            )
+            for row in rows:
+                found[row["story_id"]].append(
+                    {"source": row["source"], "url": row["url"], "first_seen": row["first_seen"]}
+                )
+        return found
+
+    def iter_export(self, batch: int = 2000) -> Iterator[dict[str, Any]]:
+        """Every stored story in id order, with its first feed and its tags."""
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                """SELECT s.id, COALESCE(f.name, f.url) AS feed, s.guid, s.url, s.title,
+                          s.summary, s.published, s.first_seen, s.relevant
+                   FROM stories s LEFT JOIN feeds f ON f.id = s.feed_id
+                   WHERE s.id > ? ORDER BY s.id LIMIT ?""",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            ids = [row["id"] for row in rows]
+            tags = self.tags_for(ids)
+            for row in rows:
+                record = dict(row)
+                record["relevant"] = bool(record["relevant"])
+                record["tags"] = tags[row["id"]]
+                yield record
+            last = ids[-1]
+
+    def get_story(self, story_id: int) -> dict[str, Any]:
+        row = self.conn.execute("SELECT * FROM stories WHERE id = ?", [story_id]).fetchone()
+        if row is None:
+            raise NotFoundError(
+                f"no story with id {story_id} (ids are shown by `minewatch search`)"
+            )
+        story = dict(row)
+        story["relevant"] = bool(story["relevant"])
+        story["date_estimated"] = bool(story["date_estimated"])
+        story["sources"] = self.sources_for([story_id])[story_id]
+        story["tags"] = self.tags_for([story_id])[story_id]
+        story["events"] = self.events_for([story_id])[story_id]
+        return story
+
+    def iter_texts(self, batch: int = 2000) -> Iterator[tuple[int, str, str]]:
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, title, summary FROM stories WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield row["id"], row["title"], row["summary"]
+            last = rows[-1]["id"]
+
+    def relevance_of(self, story_ids: Sequence[int]) -> dict[int, bool]:
+        found: dict[int, bool] = {}
+        for chunk in _chunks(story_ids):
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT id, relevant FROM stories WHERE id IN ({marks})", chunk
+            ):
+                found[r[0]] = bool(r[1])
+        return found
+
+    def reset_cluster(self, story_id: int, fingerprint: str | None) -> None:
+        """A story whose relevance changed is clustered again (call inside a transaction)."""
+        self.conn.execute(
+            "UPDATE stories SET cluster_id = NULL, fingerprint = ? WHERE id = ?",
+            [fingerprint, story_id],
+        )
+        self.conn.execute(
+            "UPDATE stories SET cluster_id = NULL WHERE cluster_id = ? AND id != ?",
+            [story_id, story_id],
+        )
+
+    def mark_tagged(self, version: str) -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE stories SET tagger_version = ?", [version])
+            self.set_meta("tagger_version", version)
+
+    def replace_labels(
+        self, story_id: int, relevant: bool, tags: Sequence[Tag], events: Sequence[Event],
+        tagger_version: str,
+    ) -> None:
+        """Re-tagging: one story's labels swapped whole (call inside a transaction)."""
+        self.conn.execute("DELETE FROM tags WHERE story_id = ?", [story_id])
+        self.conn.execute("DELETE FROM events WHERE story_id = ?", [story_id])
+        self.conn.execute(
+            "UPDATE stories SET relevant = ?, tagger_version = ? WHERE id = ?",
+            [int(relevant), tagger_version, story_id],
+        )
+        self._insert_labels(story_id, tags, events)

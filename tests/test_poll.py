@@ -1,0 +1,185 @@
+"""`minewatch poll` end to end: a real HTTP server on 127.0.0.1, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from feedgen import OFF_TOPIC_SUMMARY, Item, feeds_yaml, rss
+from feedserver import feed_server
+
+from minewatch.lock import poll_lock
+
+
+def db_rows(sql: str) -> list[tuple]:
+    import os
+
+    with sqlite3.connect(os.environ["MINEWATCH_DB"]) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def write_feeds(tmp: Path, *entries: tuple[str, str, str]) -> str:
+    path = tmp / "feeds.yaml"
+    path.write_text(feeds_yaml(*entries))
+    return str(path)
+
+
+def poll_json(cli, *extra: str):
+    run = cli("poll", "--format", "json", *extra)
+    return run, json.loads(run.out)
+
+
+def test_first_poll_stores_relevant_then_second_poll_stores_nothing(cli, isolated):
+    items = [Item("a-1", "Mines cleared near Kharkiv"),
+             Item("a-2", "Gold miner profits", summary=OFF_TOPIC_SUMMARY)]
+    with feed_server() as server:
+        server.route("/wire.xml", rss(items), etag='"v1"')
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        run, summary = poll_json(cli)
+        assert run.code == 0
+        assert summary["new_stories"] == 1 and summary["ok"] == 1 and summary["errors"] == []
+        run, summary = poll_json(cli)
+        assert run.code == 0
+        assert summary["new_stories"] == 0 and summary["not_modified"] == 1
+        second = server.requests_to("/wire.xml")[1]
+        assert second.headers["if-none-match"] == '"v1"'
+        assert second.headers["user-agent"].startswith("minewatch/")
+    assert db_rows("SELECT title FROM stories") == [("Mines cleared near Kharkiv",)]
+    kinds = {k for (k,) in db_rows("SELECT DISTINCT kind FROM tags")}
+    assert "mine_type" in kinds
+    assert db_rows("PRAGMA journal_mode") == [("wal",)]
+
+
+def test_keep_all_and_one_story_through_two_feeds_is_stored_once(cli, isolated):
+    shared = Item("https://wire.example/story/1", "Landmine blast kills two in Cambodia")
+    with feed_server() as server:
+        server.route("/a.xml", rss([shared]))
+        server.route("/b.xml", rss([shared, Item("b-2", "Gold prices", OFF_TOPIC_SUMMARY)]))
+        write_feeds(isolated, (server.url("/a.xml"), "Alpha", "relevant"),
+                    (server.url("/b.xml"), "Beta", "all"))
+        run, summary = poll_json(cli)
+    assert run.code == 0 and summary["new_stories"] == 2
+    assert db_rows("SELECT COUNT(*) FROM stories") == [(2,)]
+    assert db_rows("SELECT COUNT(*) FROM story_feeds") == [(3,)]
+    export = [json.loads(line) for line in cli("export").out.splitlines()]
+    assert {e["feed"] for e in export} == {"Alpha", "Beta"}
+    story = next(e for e in export if e["guid"] == shared.guid)
+    shown = json.loads(cli("show", str(story["id"]), "--format", "json").out)
+    assert [s["source"] for s in shown["sources"]] == ["Alpha", "Beta"]
+
+
+def test_failing_feed_is_reported_backs_off_and_others_are_stored(cli, isolated):
+    with feed_server() as server:
+        server.route("/good.xml", rss([Item("g-1", "Mine clearance in Laos")]))
+        server.route("/bad.xml", "oops", status=500)
+        write_feeds(isolated, (server.url("/good.xml"), "Good", "relevant"),
+                    (server.url("/bad.xml"), "Bad", "relevant"))
+        run, summary = poll_json(cli)
+        assert run.code == 1
+        assert summary["errors"] == [{"feed": "Bad", "error": "http 500"}]
+        assert summary["new_stories"] == 1
+        text = cli("poll")
+        assert text.code == 1 and "failed: Bad: http 500" in text.out
+        # two failures in a row: the feed now waits, but its error still shows on every poll
+        quiet = cli("poll", "--quiet")
+        assert quiet.code == 1 and quiet.out.strip().startswith("failed: Bad: http 500")
+        assert len(server.requests_to("/bad.xml")) == 2
+    feeds = json.loads(cli("feeds", "list", "--format", "json").out)
+    bad = next(f for f in feeds if f["name"] == "Bad")
+    assert bad["error_count"] == 2 and bad["last_error"] == "http 500" and bad["next_poll"]
+
+
+def test_quiet_poll_prints_nothing_when_all_is_well(cli, isolated):
+    with feed_server() as server:
+        server.route("/wire.xml", rss([Item("q-1", "Mines cleared")]))
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        run = cli("poll", "--quiet")
+    assert run.code == 0 and run.out == "" and run.err == ""
+
+
+def test_retry_after_is_honoured_until_force(cli, isolated):
+    with feed_server() as server:
+        server.route("/busy.xml", "slow down", status=429, headers={"Retry-After": "3600"})
+        write_feeds(isolated, (server.url("/busy.xml"), "Busy", "relevant"))
+        run, summary = poll_json(cli)
+        assert run.code == 1 and summary["errors"][0]["error"] == "http 429"
+        run, summary = poll_json(cli)
+        assert summary["skipped"] == 1 and "next try" in summary["errors"][0]["error"]
+        assert len(server.requests_to("/busy.xml")) == 1
+        server.route("/busy.xml", rss([Item("b-1", "Mines cleared")]))
+        run, summary = poll_json(cli, "--force")
+        assert run.code == 0 and summary["new_stories"] == 1
+
+
+def test_permanent_redirect_is_recorded_shown_and_followed(cli, isolated):
+    with feed_server() as server:
+        server.redirect("/old.xml", "/new.xml", status=301)
+        server.route("/new.xml", rss([Item("m-1", "Mine victims rise")]))
+        write_feeds(isolated, (server.url("/old.xml"), "Mover", "relevant"))
+        text = cli("poll")
+        assert text.code == 0 and f"now at {server.url('/new.xml')}" in text.out
+        cli("poll")
+        assert len(server.requests_to("/old.xml")) == 1  # the second poll went straight there
+        assert len(server.requests_to("/new.xml")) == 2
+    feeds = json.loads(cli("feeds", "list", "--format", "json").out)
+    assert feeds[0]["moved_to"].endswith("/new.xml")
+
+
+def test_gone_feed_is_skipped_until_force(cli, isolated):
+    with feed_server() as server:
+        server.route("/gone.xml", "gone", status=410)
+        write_feeds(isolated, (server.url("/gone.xml"), "Gone", "relevant"))
+        assert cli("poll").code == 1
+        run, summary = poll_json(cli)
+        assert run.code == 1 and "until --force" in summary["errors"][0]["error"]
+        assert len(server.requests_to("/gone.xml")) == 1
+        cli("poll", "--force")
+        assert len(server.requests_to("/gone.xml")) == 2
+
+
+def test_unchanged_body_without_validators_counts_as_not_modified(cli, isolated):
+    with feed_server() as server:
+        server.route("/plain.xml", rss([Item("p-1", "Minefield survey")]))
+        write_feeds(isolated, (server.url("/plain.xml"), "Plain", "relevant"))
+        poll_json(cli)
+        run, summary = poll_json(cli)
+    assert summary["not_modified"] == 1 and summary["new_stories"] == 0
+
+
+def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
+    (isolated / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/rss\n    kep: all\n")
+    run = cli("poll")
+    assert run.code == 2 and "feeds.yaml:3" in run.err and "kep" in run.err
+    assert "Traceback" not in run.err
+    (isolated / "feeds.yaml").write_text("feeds:\n  - name: No url\n")
+    run = cli("poll")
+    assert run.code == 2 and "feeds.yaml:2" in run.err and "url" in run.err
+    (isolated / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/\n    keep: some\n")
+    assert cli("poll").code == 2
+
+
+def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated):
+    with feed_server() as server:
+        server.route("/wire.xml", rss([Item("l-1", "Mines")]))
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        import os
+
+        db = Path(os.environ["MINEWATCH_DB"])
+        with poll_lock(db):
+            run = cli("poll")
+        assert run.code == 3 and "another poll" in run.err
+        assert server.requests_to("/wire.xml") == []
+
+
+def test_hostile_titles_are_stored_clean_and_shown_literally(cli, isolated):
+    items = [Item("h-1", "\x1b[31mRed\x1b[0m mines [bold]alert[/bold] \u202eevil"),
+             Item("h-2", "<b>Bold</b> &amp; anti-tank mines")]
+    with feed_server() as server:
+        server.route("/wire.xml", rss(items))
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        cli("poll")
+    titles = sorted(t for (t,) in db_rows("SELECT title FROM stories"))
+    assert titles == ["Bold & anti-tank mines", "Red mines [bold]alert[/bold] evil"]
+    out = cli("search", "mines").out
+    assert "[bold]alert[/bold]" in out and "\x1b" not in out and "\u202e" not in out
