@@ -1,0 +1,901 @@
+"""Group stories that report one event: wire copies and own-words reports by other outlets.
+
+Short news texts share few words even when they tell the same thing, and look-alike stories
+(a vote and the deposit a week later, two blasts on one day) share many. So a story is reduced
+to features that carry the event rather than the wording: content-word stems with synonyms folded
+into concepts ("quit", "leave", "withdrawal" -> one token), countries from names, demonyms and
+capitals, places, proper names, numbers by kind, weekdays, the treaty stage it reports (vote,
+signature, deposit, ...) and its wire marker. Two stories join when their weighted overlap is
+high enough for their distance in time, and never when a fact sets them apart: different
+countries, places, counts, years, weekdays or stages in the headline and lead.
+
+`fingerprint()` serialises the features so the store can keep them beside the story;
+`match()` places one new story against earlier ones; `cluster()` is the batch form.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
+
+WINDOW_HOURS = 72
+"""Two members of one cluster are at most this far apart in time (the store's candidate window)."""
+
+EVENT_HOURS = 36
+"""Own-words reports (little shared wording) must be this close in time to count as one event."""
+
+_FINGERPRINT_VERSION = "c1"
+
+
+@dataclass(frozen=True)
+class ClusterDoc:
+    """A story as clustering sees it; `fingerprint` may carry stored features to skip analysis."""
+
+    id: int
+    title: str
+    summary: str
+    published: str  # ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ"
+    source: str  # feed name or url
+    fingerprint: str | None = None
+
+
+class Features(NamedTuple):
+    """What one story says, reduced to comparable sets (see the module docstring).
+
+    A named tuple rather than a dataclass: the store rebuilds hundreds from fingerprints per match.
+    """
+
+    words: frozenset[str]  # stems, concepts (~x), countries (@xx), numbers (#n) of the whole text
+    title: frozenset[str]  # the same for the headline alone
+    names: frozenset[str]  # stems of proper names: they weigh more
+    lead_countries: frozenset[str]  # countries in the headline and first sentence
+    title_countries: frozenset[str]
+    counts: frozenset[str]  # plain numbers in the headline and first sentence
+    title_counts: frozenset[str]
+    years: frozenset[str]  # years in the headline ("last year" in a lead would not show)
+    dates: frozenset[str]  # month-day dates anywhere
+    weekdays: frozenset[str]  # weekdays in the headline and first sentence
+    places: frozenset[str]  # place names (in X, X province) other than countries
+    stages: frozenset[str]  # treaty stages in the headline and first sentence
+    title_stages: frozenset[str]
+    wire: str  # normalised wire marker, "" when none
+
+
+# --- word lists ----------------------------------------------------------------------------
+# Small built-in tables, kept here so clustering depends on nothing else in minewatch.
+
+WIRE_AGENCIES = (
+    "AP", "Associated Press", "Reuters", "AFP", "Agence France-Presse", "UPI", "TASS", "Xinhua",
+    "Anadolu", "dpa", "EFE", "ANSA", "Kyodo", "Yonhap", "Ukrinform", "Interfax", "BNS", "LETA",
+    "PAP", "Bernama", "IANS", "PTI",
+)
+
+PLACE_NOUNS = (
+    "province", "provinces", "district", "districts", "region", "oblast", "governorate", "county",
+    "village", "town", "city", "municipality", "department", "prefecture", "commune", "valley",
+)
+
+# Country code: names, demonyms and capitals as governments use them. Capitals that are also
+# treaty names (Ottawa, Oslo) are left out on purpose.
+_COUNTRY_TABLE = """
+af: afghanistan, afghan, afghans, kabul
+al: albania, albanian, tirana
+dz: algeria, algerian, algiers
+ao: angola, angolan, luanda
+am: armenia, armenian, yerevan
+au: australia, australian, canberra
+at: austria, austrian, vienna
+az: azerbaijan, azerbaijani, baku
+bd: bangladesh, bangladeshi, dhaka
+by: belarus, belarusian, minsk
+be: belgium, belgian
+ba: bosnia, bosnian, bosnia and herzegovina, sarajevo
+bf: burkina faso, burkinabe, ouagadougou
+kh: cambodia, cambodian, cambodians, khmer, phnom penh
+cm: cameroon, cameroonian, yaounde
+ca: canada, canadian
+td: chad, chadian, n'djamena
+cl: chile, chilean
+cn: china, chinese, beijing
+co: colombia, colombian, colombians, bogota, bogotá
+cd: democratic republic of the congo, dr congo, kinshasa, congolese
+hr: croatia, croatian, zagreb
+cu: cuba, cuban, havana
+cy: cyprus, cypriot, nicosia
+cz: czech republic, czechia, czech, prague
+dk: denmark, danish, copenhagen
+eg: egypt, egyptian, cairo
+er: eritrea, eritrean, asmara
+ee: estonia, estonian, estonians, tallinn
+et: ethiopia, ethiopian, addis ababa
+fi: finland, finnish, finns, helsinki
+fr: france, french, paris
+ge: georgia, georgian, tbilisi
+de: germany, german, germans, berlin
+gr: greece, greek, athens
+hu: hungary, hungarian, budapest
+in: india, indian, new delhi
+id: indonesia, indonesian, jakarta
+ir: iran, iranian, tehran
+iq: iraq, iraqi, iraqis, baghdad
+ie: ireland, irish, dublin
+il: israel, israeli, israelis
+it: italy, italian, rome
+jp: japan, japanese, tokyo
+jo: jordan, jordanian, amman
+kz: kazakhstan, kazakh, astana
+xk: kosovo, kosovar, pristina
+kg: kyrgyzstan, kyrgyz, bishkek
+la: laos, lao, laotian, vientiane
+lv: latvia, latvian, latvians, riga
+lb: lebanon, lebanese, beirut
+ly: libya, libyan, libyans
+lt: lithuania, lithuanian, lithuanians, vilnius
+ml: mali, malian, bamako
+mx: mexico, mexican
+md: moldova, moldovan, chisinau
+ma: morocco, moroccan, rabat
+mz: mozambique, mozambican, maputo
+mm: myanmar, burma, burmese, naypyidaw
+np: nepal, nepalese, nepali, kathmandu
+nl: netherlands, dutch, the hague
+nz: new zealand
+ni: nicaragua, nicaraguan, managua
+ne: niger, nigerien, niamey
+ng: nigeria, nigerian, nigerians, abuja
+kp: north korea, north korean, pyongyang
+mk: north macedonia, macedonian, skopje
+no: norway, norwegian
+pk: pakistan, pakistani, islamabad
+ps: palestine, palestinian, palestinians, gaza, west bank
+pe: peru, peruvian, lima
+ph: philippines, philippine, filipino, manila
+pl: poland, polish, poles, warsaw
+pt: portugal, portuguese, lisbon
+ro: romania, romanian, bucharest
+ru: russia, russian, russians, moscow, kremlin
+sa: saudi arabia, saudi, riyadh
+sn: senegal, senegalese, dakar
+rs: serbia, serbian, belgrade
+so: somalia, somali, mogadishu
+za: south africa, south african, pretoria
+kr: south korea, south korean, seoul
+ss: south sudan, south sudanese, juba
+es: spain, spanish, madrid
+lk: sri lanka, sri lankan, colombo
+sd: sudan, sudanese, khartoum
+se: sweden, swedish, stockholm
+ch: switzerland, swiss, bern
+sy: syria, syrian, syrians, damascus
+tj: tajikistan, tajik, dushanbe
+th: thailand, thai, bangkok
+tn: tunisia, tunisian, tunis
+tr: turkey, türkiye, turkish, ankara
+ua: ukraine, ukrainian, ukrainians, kyiv, kiev
+gb: united kingdom, britain, great britain, british
+us: united states, american, americans, washington
+uz: uzbekistan, uzbek, tashkent
+vn: vietnam, viet nam, vietnamese, hanoi
+eh: western sahara, sahrawi
+ye: yemen, yemeni, yemenis, sanaa, sana'a
+zw: zimbabwe, zimbabwean, harare
+"""
+
+# Parliaments named by their own names say which country acts, and that a vote is meant.
+LEGISLATURES = {
+    "seimas": "lt", "saeima": "lv", "riigikogu": "ee", "eduskunta": "fi", "sejm": "pl",
+    "verkhovna rada": "ua", "rada": "ua", "knesset": "il", "state duma": "ru", "duma": "ru",
+    "bundestag": "de", "storting": "no", "riksdag": "se", "folketing": "dk", "majlis": "ir",
+}
+
+WEEKDAYS = frozenset(
+    ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+)
+
+MONTHS = {
+    name: f"{number:02d}"
+    for number, names in enumerate(
+        (("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")),
+        start=1,
+    )
+    for name in names
+}
+
+NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        ("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen twenty").split(),
+        start=2,
+    )
+}
+NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "dozen": "12"})
+
+# A number before these is a span of time or an age ("six months", "14 years", "8-year-old"):
+# incidental, so it neither matches nor sets stories apart.
+DURATION_WORDS = frozenset(
+    "year years month months week weeks day days hour hours minute minutes decade decades "
+    "percent per cent times fold".split()
+)
+
+STOPWORDS = frozenset(
+    """a about above after again against ago all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each even
+    ever every few for from further had has have having he her here hers him his how however i
+    if in into is it its itself just last least less like made make many may me might more most
+    much must my near new news no nor not now of off on once one only or other our out over own
+    per same says said say saying she should since so some still such than that the their them
+    then there these they this those through thus to told too under until up upon us very via
+    was we were what when where whether which while who whom whose why will with within would
+    yet you your yesterday today tonight earlier later first second third another around across
+    amid among according told reported reporting added adding including several'""".split()
+)
+
+# Stems too general in mine news to tell events apart.
+STOP_STEMS = frozenset(
+    """official spokesman spokeswoman spokesperson statement week month day year time people
+    person country state government local news report told say call warn add part number least
+    more than""".split()
+)
+
+# Frequent in every mine story: they count, but little.
+LIGHT_TOKENS = frozenset(
+    ("~mine", "~ottawa", "treaty", "convention", "ban", "~antipersonnel", "~un", "~defence",
+     "~minister", "~withdraw", "ministry", "foreign", "~parliament", "~supply")
+)
+
+# Capitalised words that are not names of people or places.
+CAPITALISED_COMMON = frozenset(
+    """the a an in on at of for and but this that these those it its he she they we his her
+    their our president prime minister ministry defence defense foreign interior secretary
+    general government parliament un united nation nations convention treaty ottawa mine mines
+    landmine landmines ban monitor army police officials official military force forces
+    authority agency centre center council court national international world global south
+    north east west southern northern eastern western central new former state states
+    republic king queen mr mrs ms dr gen col lt saint st january february march april may june
+    july august september october november december monday tuesday wednesday thursday friday
+    saturday sunday anti self non action""".split()
+)
+
+IRREGULAR = {
+    "withdrew": "withdraw", "withdrawn": "withdraw", "children": "child", "men": "man",
+    "women": "woman", "died": "die", "dying": "die", "lost": "lose", "sent": "send",
+    "gave": "give", "given": "give", "took": "take", "taken": "take", "began": "begin",
+    "begun": "begin", "met": "meet", "blew": "blow", "left": "left", "news": "news",
+    "ministries": "ministry", "casualties": "casualty", "was": "was", "has": "has",
+}
+
+# Words that say the same thing in the ways wires vary their copy: one concept token each.
+_CONCEPT_GROUPS = {
+    "withdraw": "withdraw withdrawal withdrawing quit quitting leave leaving exit exits exiting "
+                "renounce abandon ditch departure pullout",
+    "ottawa": "ottawatreaty",
+    "mine": "mine mines landmine landmines",
+    "blast": "blast explosion explode exploded detonate detonated detonation",
+    "kill": "kill killed killing dead death deaths die fatal fatally",
+    "injure": "injure injured injury injuries wound wounded hurt maim maimed amputate",
+    "child": "child kid boy girl teenager teen",
+    "soldier": "soldier serviceman troop",
+    "deminer": "deminer sapper",
+    "clear": "clear cleared clearing clearance demine demining minefree",
+    "deposit": "deposit deposited instrument notify notified notifies notification notice",
+    "vote": "vote voted voting ballot",
+    "parliament": "parliament parliamentary lawmaker legislator mp mps seimas saeima sejm "
+                  "riigikogu eduskunta rada verkhovna legislature",
+    "approve": "approve approved approval back backed backing endorse endorsed",
+    "sign": "sign signed signing signature decree",
+    "effect": "ineffect",
+    "propose": "recommend recommended recommendation propose proposed proposal plan planned "
+               "intend intends intention",
+    "un": "un secretarygeneral guterres",
+    "casualty": "casualty casualties victim toll",
+    "supply": "provide supply send give deliver transfer ship",
+    "nonpersistent": "nonpersistent",
+    "antipersonnel": "antipersonnel",
+    "antitank": "antitank",
+    "defence": "defence defense military",
+    "minister": "minister",
+}
+
+# Concepts that name a step of a state's treaty process: two stories reporting different steps
+# are different events, however alike their wording.
+_STAGE_OF_CONCEPT = {
+    "~vote": "vote", "~parliament": "vote", "~sign": "sign", "~deposit": "deposit",
+    "~effect": "effect", "~propose": "propose",
+}
+
+# Multi-word expressions folded into one word before tokenising (order matters).
+_PHRASES = (
+    (r"\banti[- ]?personnel\b", "antipersonnel"),
+    (r"\banti[- ]?(?:tank|vehicle)\b", "antitank"),
+    (r"\bland[- ]mines?\b", "landmine"),
+    (r"\bfree of (?:land)?mines?\b|\b(?:land)?mine[- ]free\b", "minefree"),
+    (r"\bconvention on the prohibition\b[^.]*?\bdestruction\b", "ottawatreaty"),
+    (r"\b(?:the\s+)?(?:ottawa|(?:antipersonnel )?(?:land)?mine[- ]ban|antipersonnel(?: landmine|"
+     r" mine)?|landmine|mine)\s+(?:treaty|convention)\b", "ottawatreaty"),
+    (r"\b(?:treaty|convention) (?:banning|that bans|prohibiting|outlawing) (?:antipersonnel )?"
+     r"(?:land)?mines\b", "ottawatreaty"),
+    (r"\b(?:antipersonnel )?(?:land)?mine[- ]ban\b", "ottawatreaty"),
+    (r"\bapmbc\b", "ottawatreaty"),
+    (r"\bunited nations\b|\bu\.n\.", "un"),
+    (r"\bsecretary[- ]general\b", "secretarygeneral"),
+    (r"\b(?:takes?|took|taken|taking) effect\b|\b(?:enters?|entered|entering|comes?|came) into "
+     r"force\b", "ineffect"),
+    (r"\bnon[- ]?persistent\b|\bself[- ](?:destruct|deactivat|neutrali[sz])\w*|\bbecome inert\b"
+     r"|\blose power\b", "nonpersistent"),
+    (r"\bpull(?:s|ed|ing)? out\b", "withdraw"),
+    (r"\b(?:went|go|goes|going) off\b|\bstepp?(?:ed|s|ing)? on\b", "exploded"),
+    (r"\bwarning signs?\b", "warningsign"),
+)
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def fingerprint(title: str, summary: str) -> str:
+    """The story's features as one deterministic string, for storage beside the story."""
+    return _serialise(analyse(title, summary))
+
+
+def match(doc: ClusterDoc, candidates: Sequence[tuple[ClusterDoc, int]]) -> int | None:
+    """The cluster id `doc` joins among earlier stories `candidates`, or None for a new cluster.
+
+    The best-scoring cluster wins, provided no story of that cluster among the candidates is
+    set apart from `doc` by a conflicting fact, so a chain of near matches cannot pull a
+    look-alike in.
+    """
+    features = _features_of(doc)
+    when = _epoch(doc.published)
+    window = WINDOW_HOURS * 3600.0
+    best: dict[int, float] = {}
+    members: dict[int, list[Features]] = {}
+    for other, cluster_id in candidates:
+        other_when = _epoch(other.published)
+        if abs(when - other_when) > window:
+            continue
+        other_features = _features_of(other)
+        members.setdefault(cluster_id, []).append(other_features)
+        if _facts_differ(features, other_features):
+            continue
+        score = _score(features, when, other_features, other_when)
+        if score > best.get(cluster_id, 0.0):
+            best[cluster_id] = score
+    for cluster_id, _score_value in sorted(best.items(), key=lambda item: (-item[1], item[0])):
+        if not any(_facts_differ(features, member) for member in members[cluster_id]):
+            return cluster_id
+    return None
+
+
+def cluster(docs: Sequence[ClusterDoc]) -> dict[int, int]:
+    """Story id -> cluster id (the smallest story id in its cluster), as match() would build it.
+
+    Stories are fed to match() one by one in (published, id) order, each against the earlier
+    ones within WINDOW_HOURS, exactly as the store does on ingest.
+    """
+    ordered = sorted(docs, key=lambda d: (d.published, d.id))
+    times = [_epoch(d.published) for d in ordered]
+    window = WINDOW_HOURS * 3600.0
+    first_story: dict[int, int] = {}  # story id -> id of the story that opened its cluster
+    for index, doc in enumerate(ordered):
+        start = bisect_left(times, times[index] - window)
+        candidates = [(ordered[j], first_story[ordered[j].id]) for j in range(start, index)]
+        joined = match(doc, candidates)
+        first_story[doc.id] = doc.id if joined is None else joined
+    smallest: dict[int, int] = {}
+    for story_id, opener in first_story.items():
+        smallest[opener] = min(smallest.get(opener, story_id), story_id)
+    return {story_id: smallest[opener] for story_id, opener in first_story.items()}
+
+
+def bcubed(predicted: dict[int, int], gold: dict[int, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 of a clustering against expected group labels.
+
+    Each story scores the share of its predicted cluster that truly belongs with it (precision)
+    and the share of its true group that it was put with (recall); both are averaged over stories.
+    """
+    if not gold:
+        return 1.0, 1.0, 1.0
+    by_cluster: dict[int, set[int]] = {}
+    by_group: dict[str, set[int]] = {}
+    for story_id, label in gold.items():
+        by_cluster.setdefault(predicted[story_id], set()).add(story_id)
+        by_group.setdefault(label, set()).add(story_id)
+    precision = recall = 0.0
+    for story_id, label in gold.items():
+        together = by_cluster[predicted[story_id]] & by_group[label]
+        precision += len(together) / len(by_cluster[predicted[story_id]])
+        recall += len(together) / len(by_group[label])
+    precision /= len(gold)
+    recall /= len(gold)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+# --- deciding ------------------------------------------------------------------------------
+
+_DUPLICATE_SCORE = 0.58  # wording this close is one story whatever the other signals
+_EVENT_SCORE = 0.30  # own-words reports: a lower bar, but only close in time and with an anchor
+
+
+def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a) and bool(b) and a.isdisjoint(b)
+
+
+def _facts_differ(a: Features, b: Features) -> bool:
+    """True when a fact shows two stories are different events, however alike they read."""
+    return (
+        _disjoint(a.lead_countries, b.lead_countries)
+        or _disjoint(a.title_countries, b.title_countries)
+        or _disjoint(a.title_stages, b.title_stages)
+        or _disjoint(a.stages, b.stages)
+        or _counts_differ(a.title_counts, b.title_counts)
+        or _counts_differ(a.counts, b.counts)
+        or _disjoint(a.years, b.years)
+        or _disjoint(a.dates, b.dates)
+        or _disjoint(a.weekdays, b.weekdays)
+        or _places_differ(a, b)
+    )
+
+
+def _counts_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both give figures and none agree; large figures agree within 10% ("over 1,000", "1,052")."""
+    if not a or not b or not a.isdisjoint(b):
+        return False
+    for x in a:
+        for y in b:
+            big, small = max(float(x[1:]), float(y[1:])), min(float(x[1:]), float(y[1:]))
+            if small >= 100 and big - small <= 0.1 * big:
+                return False
+    return True
+
+
+def _places_differ(a: Features, b: Features) -> bool:
+    """Each story names a place the other never mentions, and they share none."""
+    return (
+        _disjoint(a.places, b.places)
+        and a.places.isdisjoint(b.words)
+        and b.places.isdisjoint(a.words)
+    )
+
+
+def _score(a: Features, a_when: float, b: Features, b_when: float) -> float:
+    """How strongly two stories that are not set apart read as one event; 0 when they do not."""
+    overlap = _overlap(a, b)
+    if a.wire and a.wire == b.wire:
+        overlap += 0.08
+    if overlap >= _DUPLICATE_SCORE:
+        return overlap
+    hours = abs(a_when - b_when) / 3600.0
+    anchored = bool(
+        (a.lead_countries & b.lead_countries) or (a.places & b.places) or (a.names & b.names)
+    )
+    if hours <= EVENT_HOURS and anchored and overlap >= _EVENT_SCORE:
+        return overlap
+    return 0.0
+
+
+def _overlap(a: Features, b: Features) -> float:
+    """Weighted overlap of the two texts: half Dice, half containment (trimmed copies)."""
+    weights_a = _weights(a)
+    weights_b = _weights(b)
+    total_a = sum(weights_a.values())
+    total_b = sum(weights_b.values())
+    if not total_a or not total_b:
+        return 0.0
+    shared = sum(min(weights_a[t], weights_b[t]) for t in weights_a.keys() & weights_b.keys())
+    dice = 2.0 * shared / (total_a + total_b)
+    containment = shared / min(total_a, total_b)
+    return 0.5 * dice + 0.5 * containment
+
+
+@lru_cache(maxsize=8192)
+def _weights(features: Features) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for token in features.words:
+        if token.startswith("@"):
+            weight = 2.0
+        elif token.startswith("#"):
+            weight = 1.5
+        elif token in LIGHT_TOKENS:
+            weight = 0.4
+        elif token in features.names:
+            weight = 2.0
+        else:
+            weight = 1.0
+        if token in features.title:
+            weight *= 1.25  # the headline says what the story is about
+        weights[token] = weight
+    return weights
+
+
+# --- features ------------------------------------------------------------------------------
+
+
+def _features_of(doc: ClusterDoc) -> Features:
+    if doc.fingerprint:
+        return _deserialise(doc.fingerprint)
+    return analyse(doc.title, doc.summary)
+
+
+@lru_cache(maxsize=8192)
+def _epoch(published: str) -> float:
+    return datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class _Segment:
+    words: set[str]
+    names: set[str]
+    countries: set[str]
+    counts: set[str]
+    years: set[str]
+    dates: set[str]
+    weekdays: set[str]
+    places: set[str]
+    stages: set[str]
+
+
+@lru_cache(maxsize=8192)
+def analyse(title: str, summary: str) -> Features:
+    """Reduce a headline and summary to the features clustering compares."""
+    title, title_wire = _strip_title_wire(title)
+    body, body_wire = _strip_body_wire(summary)
+    sentences = _sentences(body)
+    title_main, title_background = _main_clause(title)
+    lead_main, lead_background = _main_clause(sentences[0] if sentences else "")
+    title_names = not _is_title_case(title)
+    title_seg = _segment(title_main, names_ok=title_names)
+    lead_seg = _segment(lead_main, names_ok=True)
+    title_more = _segment(title_background, names_ok=title_names)
+    rest_seg = _segment(" ".join([lead_background, *sentences[1:]]), names_ok=True)
+    segments = (title_seg, title_more, lead_seg, rest_seg)
+    head = (title_seg, lead_seg)  # what the story reports, not what it recalls
+    return Features(
+        words=_union(s.words for s in segments),
+        title=_union(s.words for s in (title_seg, title_more)),
+        names=_union(s.names for s in segments),
+        lead_countries=_union(s.countries for s in head),
+        title_countries=frozenset(title_seg.countries),
+        counts=_union(s.counts for s in head),
+        title_counts=frozenset(title_seg.counts),
+        years=frozenset(title_seg.years),
+        dates=_union(s.dates for s in segments),
+        weekdays=_union(s.weekdays for s in head),
+        places=_union(s.places for s in segments),
+        stages=_union(s.stages for s in head),
+        title_stages=frozenset(title_seg.stages),
+        wire=body_wire or title_wire,
+    )
+
+
+# A clause that recalls an earlier step or another actor ("..., a week after parliament voted",
+# "Latvia follows Lithuania in ...", "paving the way for the government to notify the UN").
+_BACKGROUND = re.compile(
+    r"\b(?:after|following|follows|followed|since|before|ahead of|pending|in the wake of|"
+    r"paving the way|clearing the way|joining|joins|which|earlier|last (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+def _main_clause(sentence: str) -> tuple[str, str]:
+    """Split a sentence into what it reports and a background clause it recalls."""
+    found = _BACKGROUND.search(sentence)
+    if not found:
+        return sentence, ""
+    if not sentence[: found.start()].strip():  # "After a long debate, parliament voted ..."
+        comma = sentence.find(",", found.end())
+        if comma == -1:
+            return sentence, ""
+        return sentence[comma + 1 :], sentence[:comma]
+    return sentence[: found.start()], sentence[found.start() :]
+
+
+def _union(sets: Iterable[set[str]]) -> frozenset[str]:
+    merged: set[str] = set()
+    for s in sets:
+        merged |= s
+    return frozenset(merged)
+
+
+_AGENCY = r"(?:" + "|".join(WIRE_AGENCIES) + r")"
+_DASH = r"[-\u2010-\u2015:]"
+# "VILNIUS, Lithuania (AP) —", "(Global Wire) —", "Baku, June 4 (APA) —",
+# "SIEM REAP, Cambodia, Nov. 25 (Xinhua) --", "KYIV, June 30. /TASS/." opening a summary
+_LEADING_MARKER = re.compile(
+    r"^\s*(?P<dateline>[A-Z][^()/\n]{0,60}?)?"
+    r"\s*(?:\((?P<paren>[^()]{1,40})\)|/(?P<slash>[A-Za-z]{2,12})/)\s*(?:" + _DASH + r"+|\.)\s*"
+)
+# "— AFP —", "AFP -" or "Reuters:" opening a summary, without brackets
+_LEADING_AGENCY = re.compile(
+    r"^\s*" + _DASH + r"*\s*(?P<agency>" + _AGENCY + r")\s*" + _DASH + r"+\s*", re.IGNORECASE
+)
+# "BOGOTA -" dateline with a dash and no agency
+_LEADING_DATELINE = re.compile(
+    r"^\s*[A-Z][A-Z .'’-]{2,40}(?:,\s*[A-Z][\w .'’-]{1,30})?\s+" + _DASH + r"+\s+"
+)
+# "... - Reuters", "... | AP News": the source a news aggregator appends to a headline
+_TRAILING_SOURCE = re.compile(r"\s+[-|\u2013\u2014]\s+(?P<source>[A-Z][\w.&' ]{1,40})\s*$")
+
+
+def _normal_wire(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def _strip_body_wire(text: str) -> tuple[str, str]:
+    text = " ".join(text.split())
+    found = _LEADING_MARKER.match(text)
+    if found:
+        marker = found.group("paren") or found.group("slash") or ""
+        return text[found.end():], _normal_wire(marker)
+    found = _LEADING_AGENCY.match(text)
+    if found:
+        return text[found.end():], _normal_wire(found.group("agency"))
+    found = _LEADING_DATELINE.match(text)
+    if found:
+        return text[found.end():], ""
+    return text, ""
+
+
+def _strip_title_wire(title: str) -> tuple[str, str]:
+    title = " ".join(title.split())
+    wire = ""
+    found = _TRAILING_SOURCE.search(title)
+    if found and len(found.group("source").split()) <= 4:
+        wire = _normal_wire(found.group("source"))
+        title = title[: found.start()]
+    stripped, leading = _strip_body_wire(title)
+    if leading and stripped:
+        title, wire = stripped, wire or leading
+    return title, wire
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _is_title_case(text: str) -> bool:
+    """Headlines In Title Case capitalise every word, so capitals say nothing about names there."""
+    long_words = [w for w in re.findall(r"[A-Za-z][\w'’-]*", text) if len(w) > 3]
+    if len(long_words) < 3:
+        return False
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return capitalised / len(long_words) >= 0.7
+
+
+# Words, model names with their number ("PFM-1", "TM-62") and numbers ("1,052", "1.2")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-?\d+[A-Za-z]*)?|\d[\d,]*(?:\.\d+)?")
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*")
+_PLACE_BEFORE = re.compile(
+    r"(?<![\w'’-])((?:[A-Z][\w'’-]+\s){0,2}[A-Z][\w'’-]+)\s+(?i:" + "|".join(PLACE_NOUNS) + r")\b"
+)
+_PLACE_AFTER = re.compile(
+    r"\b(?i:in|near|outside|around)\s+((?:[A-Z][\w'’-]+)(?:\s[A-Z][\w'’-]+){0,2})"
+)
+_CLOCK_TIME = re.compile(r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b\.?|gmt\b|utc\b)|\b\d{1,2}:\d\d\b",
+                         re.IGNORECASE)
+_COUNTRY_MARK = "zzq"
+
+
+def _segment(text: str, names_ok: bool) -> _Segment:
+    """Features of one stretch of text (headline, lead sentence or the rest)."""
+    text = _fold_phrases(_mark_countries(_CLOCK_TIME.sub(" ", text)))
+    countries: set[str] = set()
+    words: set[str] = set()
+    names: set[str] = set()
+    counts: set[str] = set()
+    years: set[str] = set()
+    dates: set[str] = set()
+    weekdays: set[str] = set()
+    stages: set[str] = set()
+    places = _places(text, title_case=not names_ok)
+    if names_ok:
+        for found in _CAPITALISED.finditer(text):
+            if not _sentence_start(text, found.start()):
+                stem = _stem(_plain(found.group()))
+                if stem and stem not in CAPITALISED_COMMON and not stem.startswith(_COUNTRY_MARK):
+                    names.add(stem)
+    tokens = _WORD.findall(text)
+    for index, raw in enumerate(tokens):
+        if raw[0].isdigit():
+            count = _add_number(raw, tokens, index, counts, years, dates)
+            if count:
+                words.add(count)
+            continue
+        word = _plain(raw)
+        if word.startswith(_COUNTRY_MARK):
+            code = "@" + word[len(_COUNTRY_MARK):]
+            countries.add(code)
+            words.add(code)
+            continue
+        if word in WEEKDAYS:
+            weekdays.add(word)
+            continue
+        if word in NUMBER_WORDS:
+            if not _is_duration(tokens, index):
+                counts.add("#" + NUMBER_WORDS[word])
+                words.add("#" + NUMBER_WORDS[word])
+            continue
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        stem = _stem(word)
+        if stem in STOP_STEMS:
+            continue
+        token = CONCEPTS.get(stem, stem)
+        words.add(token)
+        stage = _STAGE_OF_CONCEPT.get(token)
+        if stage:
+            stages.add(stage)
+    return _Segment(words, names, countries, counts, years, dates, weekdays, places, stages)
+
+
+def _add_number(raw: str, tokens: list[str], index: int, counts: set[str], years: set[str],
+                dates: set[str]) -> str:
+    """File one number under dates, years or counts; return its token when it is a count."""
+    value = raw.replace(",", "").rstrip(".")
+    previous = _plain(tokens[index - 1]) if index else ""
+    following = _plain(tokens[index + 1]) if index + 1 < len(tokens) else ""
+    if previous in MONTHS:
+        dates.add(MONTHS[previous] + "-" + value)
+    elif following in MONTHS:
+        dates.add(MONTHS[following] + "-" + value)
+    elif re.fullmatch(r"(19|20)\d\d", value):
+        years.add(value)
+    elif not _is_duration(tokens, index):
+        number = float(value) * _MULTIPLIERS.get(following, 1)
+        token = "#" + (str(int(number)) if number == int(number) else str(number))
+        counts.add(token)
+        return token
+    return ""
+
+
+_MULTIPLIERS = {
+    "thousand": 1_000, "k": 1_000, "million": 1_000_000, "mln": 1_000_000, "m": 1_000_000,
+    "billion": 1_000_000_000, "bn": 1_000_000_000,
+}
+
+
+def _is_duration(tokens: list[str], index: int) -> bool:
+    """A span, an age, a ratio or a multiple ("six months", "three times", "one in five")."""
+    following = _plain(tokens[index + 1]) if index + 1 < len(tokens) else ""
+    if following in DURATION_WORDS:
+        return True
+    return index >= 2 and _plain(tokens[index - 1]) == "in" and _plain(tokens[index - 2]) == "one"
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    before = text[:position].rstrip()
+    return not before or before[-1] in ".!?:;\"“‘(—–-"
+
+
+def _plain(word: str) -> str:
+    word = word.lower().replace("’", "'")
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.strip("'")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """A light suffix stripper: enough to fold plurals and verb forms of short news words."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if len(word) <= 3 or word.startswith(_COUNTRY_MARK):
+        return word
+    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""),
+                                ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                continue
+            word = word[: -len(suffix)] + replacement
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "planned" -> "plann" -> "plan"
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+def _places(text: str, title_case: bool) -> set[str]:
+    """Place names after "in"/"near" or before "province"/"district", countries aside.
+
+    In a Title Case headline every word is capitalised, so there a word that is a known concept,
+    number or place noun ("In Mine Blast", "In Two Provinces") is not taken for a place.
+    """
+    places: set[str] = set()
+    for pattern in (_PLACE_BEFORE, _PLACE_AFTER):
+        for found in pattern.finditer(text):
+            for part in found.group(1).split():
+                word = _plain(part)
+                stem = _stem(word)
+                if (word in STOPWORDS or stem in CAPITALISED_COMMON
+                        or word.startswith(_COUNTRY_MARK) or word in MONTHS
+                        or word in WEEKDAYS or word in NUMBER_WORDS or word in PLACE_NOUNS):
+                    continue
+                if title_case and (stem in CONCEPTS or stem in STOP_STEMS):
+                    continue
+                places.add(stem)
+    return places
+
+
+def _mark_countries(text: str) -> str:
+    """Replace country names, demonyms and capitals by one marker word per country."""
+    text = LEGISLATURE_PATTERN.sub(
+        lambda m: f"{_COUNTRY_MARK}{LEGISLATURES[m.group(0).lower()]} parliament", text
+    )
+    text = ABBREVIATIONS.sub(lambda m: f" {_COUNTRY_MARK}{ABBREVIATION_CODES[m.group(0)]} ",
+                                 text)
+    return COUNTRY_PATTERN.sub(
+        lambda m: f"{_COUNTRY_MARK}{COUNTRY_CODES[m.group(0).lower()]}", text
+    )
+
+
+# --- fingerprint serialisation ----------------------------------------------------------------
+
+
+def _serialise(features: Features) -> str:
+    parts = [_FINGERPRINT_VERSION]
+    for value in features:
+        parts.append(value if isinstance(value, str) else " ".join(sorted(value)))
+    return "|".join(parts)
+
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=16384)
+def _deserialise(text: str) -> Features:
+    parts = text.split("|")
+    if parts[0] != _FINGERPRINT_VERSION or len(parts) != len(Features._fields) + 1:
+        raise ValueError(f"not a cluster fingerprint of version {_FINGERPRINT_VERSION}")
+    sets = [frozenset(part.split()) if part else _EMPTY for part in parts[1:-1]]
+    return Features(*sets, parts[-1])
+
+
+# --- derived tables ------------------------------------------------------------------------
+
+
+def _country_codes() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for line in _COUNTRY_TABLE.strip().splitlines():
+        code, aliases = line.split(":", 1)
+        for alias in aliases.split(","):
+            codes[alias.strip()] = code.strip()
+    return codes
+
+
+COUNTRY_CODES = _country_codes()
+COUNTRY_PATTERN = re.compile(
+    r"(?<![\w'’-])(?:"
+    + "|".join(re.escape(a) for a in sorted(COUNTRY_CODES, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
+LEGISLATURE_PATTERN = re.compile(
+    r"(?<![\w'’-])(?:" + "|".join(sorted(LEGISLATURES, key=len, reverse=True)) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+ABBREVIATIONS = re.compile(r"(?<![\w.])(?:U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|UAE)(?![\w])")
+ABBREVIATION_CODES = {
+    "U.S.A.": "us", "U.S.": "us", "USA": "us", "US": "us", "U.K.": "gb", "UK": "gb", "UAE": "ae",
+}
+_PHRASE_PATTERNS = tuple((re.compile(p, re.IGNORECASE), r) for p, r in _PHRASES)
+CONCEPTS = {
+    _stem(word): "~" + concept
+    for concept, words in _CONCEPT_GROUPS.items()
+    for word in words.split()
+}
+
+
+def _fold_phrases(text: str) -> str:
+    for pattern, replacement in _PHRASE_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
