@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from minewatch.timeutil import iso, local_day_bounds, local_zone, parse_iso
+from minewatch.timeutil import iso, local_day_bounds, to_local
 
 TAG_ORDER = ("antipersonnel", "antitank", "persistent", "nonpersistent", "ottawa")
 TREND_DAYS = 7
@@ -132,14 +132,14 @@ def _policy_moves(clusters: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _trends(store: Any, end: datetime, codes: list[str]) -> dict[str, list[int]]:
     """Clusters a day naming each country, over the TREND_DAYS local days ending with `end`."""
-    last_day = (end - timedelta(seconds=1)).astimezone(local_zone()).date()
+    last_day = to_local(iso(end - timedelta(seconds=1))).date()
     days = [last_day - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1)]
     first_start, _ = local_day_bounds(days[0])
     _, last_end = local_day_bounds(days[-1])
     per_day: dict[str, list[set[int]]] = {code: [set() for _ in days] for code in codes}
     index = {day: n for n, day in enumerate(days)}
     for published, code, cluster in store.country_mentions(iso(first_start), iso(last_end), codes):
-        day = parse_iso(published).astimezone(local_zone()).date()
+        day = to_local(published).date()
         if day in index:
             per_day[code][index[day]].add(cluster)
     return {code: [len(s) for s in per_day[code]] for code in codes}

@@ -33,10 +33,11 @@ def local_time(iso_text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 def poll_lines(summary: dict[str, Any], seconds: float, *, quiet: bool) -> list[str]:
     lines: list[str] = []
     if not quiet:
+        skipped = f", {summary['skipped']} skipped" if summary["skipped"] else ""
         lines.append(
             f"polled {summary['feeds']} feeds in {seconds:.1f}s: {summary['ok']} ok, "
-            f"{summary['not_modified']} not modified, {summary['failed']} failed, "
-            f"{summary['skipped']} skipped; {summary['new_stories']} new stories"
+            f"{summary['not_modified']} not modified, {summary['failed']} failed{skipped}; "
+            f"{summary['new_stories']} new stories"
         )
         for moved in summary["moved"]:
             lines.append(

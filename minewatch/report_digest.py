@@ -7,12 +7,15 @@ import re
 from typing import Any
 
 from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 
 from minewatch.render import safe
 from minewatch.report import event_line, local_time
 from minewatch.textclean import terminal_safe
 
+COUNT_LABELS = {"antipersonnel": "AP", "antitank": "AT", "persistent": "persistent",
+                "nonpersistent": "non-persistent", "ottawa": "Ottawa"}
 SPARK = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 40
 SERIES_CHARS = "█▓▒░#=+"
@@ -46,19 +49,24 @@ def totals_line(t: dict[str, Any]) -> str:
     )
 
 
-def _development_lines(c: dict[str, Any]) -> list[Text]:
-    n = len(c["sources"])
-    head = Text(f"{local_time(c['first_seen'], '%m-%d %H:%M')}  ")
-    head.append_text(safe(c["headline"], "bold"))
-    head.append(f"  [{n} source{'s' if n != 1 else ''}]", style="cyan")
-    detail = Text("             ")
-    labels = [TAG_LABELS.get(t, t) for t in c["tags"]] + c["countries"][:6]
-    if labels:
-        detail.append(" · ".join(labels), style="magenta")
-    lines = [head, detail] if labels else [head]
-    if c["url"]:
-        lines.append(Text("             ").append_text(safe(c["url"], "dim")))
-    return lines
+def developments_table(clusters: list[dict[str, Any]]) -> Table:
+    """One development a row: when, how many sources, then headline, labels and link, each
+    wrapped inside its own column so the whole fits the terminal."""
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("when", no_wrap=True)
+    table.add_column("sources", no_wrap=True, justify="right")
+    table.add_column("story", overflow="fold")
+    for c in clusters:
+        body = safe(c["headline"], "bold")
+        labels = [TAG_LABELS.get(t, t) for t in c["tags"]] + c["countries"][:8]
+        if labels:
+            body.append("\n" + " · ".join(labels), style="magenta")
+        if c["url"]:
+            body.append("\n").append_text(safe(c["url"], "dim"))
+        n = len(c["sources"])
+        table.add_row(local_time(c["first_seen"], "%m-%d %H:%M"),
+                      Text(f"{n} src", style="cyan"), body)
+    return table
 
 
 def digest_text(d: dict[str, Any]) -> Group:
@@ -69,11 +77,10 @@ def digest_text(d: dict[str, Any]) -> Group:
         parts += _failing_text(d)
         return Group(*parts)
     parts.append(Text(totals_line(t)))
-    parts += [Text(""), Text("Developments", style="bold underline")]
-    for c in d["clusters"]:
-        parts += _development_lines(c)
+    parts += [Text(""), Text("Developments", style="bold underline"),
+              developments_table(d["clusters"])]
     parts += [Text(""), Text("Counts (developments)", style="bold underline")]
-    parts.append(Text("  " + " · ".join(f"{TAG_LABELS[k]} {v}" for k, v in d["counts"].items())))
+    parts.append(Text("  " + " · ".join(f"{COUNT_LABELS[k]} {v}" for k, v in d["counts"].items())))
     if d["countries"]:
         parts += [Text(""), Text("Countries in the news (7-day trend)", style="bold underline")]
         for c in d["countries"]:
@@ -100,6 +107,11 @@ def _failing_text(d: dict[str, Any]) -> list[Any]:
         parts.append(Text(f"  {terminal_safe(f['feed'])}: {terminal_safe(f['error'])} "
                           f"({f['failures']} in a row)"))
     return parts
+
+
+def _listed(items: list[str], most: int) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
 
 
 def _short(text: str, width: int) -> str:
@@ -182,7 +194,9 @@ def timeline_text(tl: dict[str, Any]) -> Group:
             continue
         line = Text(f"{p['period']}: ").append_text(safe(_short(p["main"]["headline"], 90)))
         parts.append(line)
-        notes = p["firsts"] + ([f"policy moves: {', '.join(p['events'])}"] if p["events"] else [])
+        notes = [*p["firsts"]]
+        if p["events"]:
+            notes.append("policy moves: " + _listed(p["events"], 8))
         if notes:
             parts.append(Text("    " + "; ".join(notes), style="dim"))
     return Group(*parts)

@@ -36,8 +36,11 @@ def build_timeline(
     leaders = store.timeline_leaders(f, bucket) if totals else {}
     firsts: dict[str, list[str]] = {}
     if totals:
-        for code, when in store.first_mentions(f, "country").items():
-            firsts.setdefault(_period_of(when, by), []).append(f"first mention of {code}")
+        new_countries: dict[str, list[str]] = {}
+        for code, when in sorted(store.first_mentions(f, "country").items()):
+            new_countries.setdefault(_period_of(when, by), []).append(code)
+        for period, codes in new_countries.items():
+            firsts.setdefault(period, []).append("first mention of " + " ".join(codes))
         for _value, when in store.first_mentions(f, "treaty").items():
             firsts.setdefault(_period_of(when, by), []).insert(0, "first Ottawa Convention story")
     moves: dict[str, list[str]] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 
 from minewatch.errors import UsageError
 
@@ -28,22 +28,20 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def local_zone() -> tzinfo:
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None
-    return zone
-
-
 def to_local(text: str) -> datetime:
-    return parse_iso(text).astimezone(local_zone())
+    """An instant in the local zone (TZ), with that date's own offset (summer time included)."""
+    return parse_iso(text).astimezone()
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a local calendar day as a UTC instant; a naive datetime's astimezone()
+    asks the system's zone rules for that very date."""
+    return datetime(day.year, day.month, day.day).astimezone().astimezone(UTC)
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """A calendar day in the local zone, as a [start, end) pair of UTC instants."""
-    zone = local_zone()
-    start = datetime(day.year, day.month, day.day, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return local_midnight(day), local_midnight(day + timedelta(days=1))
 
 
 def parse_span(text: str) -> float | None:
@@ -77,6 +75,4 @@ def parse_when(
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"{option}: cannot read {text!r}: {WHEN_HINT}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=local_zone())
-    return moment.astimezone(UTC)
+    return moment.astimezone(UTC)  # a naive timestamp is local time

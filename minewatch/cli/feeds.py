@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from minewatch.cli.common import TableJson, console, feeds_app, open_store, print_json
+from minewatch.cli.common import (
+    FeedsOption,
+    TableJson,
+    console,
+    feeds_app,
+    open_store,
+    print_json,
+)
 from minewatch.errors import UsageError
+from minewatch.textclean import terminal_safe
 
 
 # ---------------------------------------------------------------------------- feeds
@@ -53,3 +62,65 @@ def feeds_init(
     typer.echo(f"wrote {path}")
 
 
+
+
+@feeds_app.command("import")
+def feeds_import(
+    opml_file: Annotated[Path, typer.Argument(metavar="FILE.opml",
+                                              help="An OPML file from another feed reader.")],
+    feeds: FeedsOption = None,
+) -> None:
+    """Merge the feeds of an OPML file (from another reader) into the feeds file, skipping
+    those already there, and report what was added.
+
+    Example: minewatch feeds import ~/Downloads/subscriptions.opml
+    """
+    from minewatch.config import feeds_path, load_feeds
+    from minewatch.opml import dump_feeds_yaml, merge_feeds, read_opml
+
+    try:
+        incoming = read_opml(opml_file.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"cannot read {opml_file}: {exc.strerror or exc}") from None
+    target = feeds_path(feeds)
+    existing = load_feeds(target) if target.exists() else []
+    merged, added, skipped = merge_feeds(existing, incoming)
+    if added:
+        if target.exists():  # the rewrite drops comments: keep the old file beside it
+            backup = target.with_name(target.name + ".bak")
+            backup.write_bytes(target.read_bytes())
+            typer.echo(f"the previous file is kept as {backup}")
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(dump_feeds_yaml(merged), "utf-8")
+        tmp.replace(target)  # never a half-written feeds file
+    for spec in added:
+        typer.echo(f"added: {terminal_safe(spec.label)} <{terminal_safe(spec.url)}>")
+    typer.echo(f"{len(added)} added, {len(skipped)} already in {target}")
+
+
+class ExportFormat(StrEnum):
+    opml = "opml"
+    yaml = "yaml"
+
+
+@feeds_app.command("export")
+def feeds_export(
+    feeds: FeedsOption = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = (
+        ExportFormat.opml
+    ),
+) -> None:
+    """Write the feeds file as OPML (for other readers) or as YAML.
+
+    Example: minewatch feeds export --format opml > minewatch.opml
+    """
+    import sys
+
+    from minewatch.config import feeds_path, load_feeds
+    from minewatch.opml import dump_feeds_yaml, write_opml
+
+    specs = load_feeds(feeds_path(feeds))
+    if fmt is ExportFormat.opml:
+        sys.stdout.buffer.write(write_opml(specs))
+    else:
+        sys.stdout.write(dump_feeds_yaml(specs))

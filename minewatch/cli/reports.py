@@ -143,7 +143,7 @@ def demo(
         store = open_db(path, create=True)
         result = run_demo(store)
     for line in poll_lines(result.report.summary(), time.monotonic() - started, quiet=False):
-        out.print(line)
+        typer.echo(line)
     if result.last_day is None:
         raise UsageError("the demo stored no stories: the sample feeds could not be read")
     start, end = local_day_bounds(result.last_day)
