@@ -59,7 +59,8 @@ def poll(
     from minewatch.config import feeds_path, load_feeds
     from minewatch.lock import poll_lock
     from minewatch.poll import PollOptions, run_poll
-    from minewatch.report import poll_lines
+    from minewatch.report import alert_lines, poll_lines
+    from minewatch.watch import collect_alerts
 
     specs = load_feeds(feeds_path(feeds))
     db = db_path()
@@ -74,12 +75,22 @@ def poll(
                 report = run_poll(store, specs, options, progress=advance)
         else:
             report = run_poll(store, specs, options)
-    summary = report.summary()
-    if fmt is TextJson.json:
-        print_json(summary)
-    else:
-        for line in poll_lines(summary, time.monotonic() - started, quiet=quiet):
-            typer.echo(line)
+        summary = report.summary()
+        found, marks = collect_alerts(store) if alerts else ([], {})
+        if alerts:
+            summary["alerts"] = [
+                {"watch": a.watch, "stories": [
+                    {k: s[k] for k in ("id", "title", "url", "published")} for s in a.stories]}
+                for a in found
+            ]
+        if fmt is TextJson.json:
+            print_json(summary)
+        else:
+            for line in poll_lines(summary, time.monotonic() - started, quiet=quiet):
+                typer.echo(line)
+            for line in alert_lines(found):
+                typer.echo(line)
+        store.advance_watches(marks)  # only once the alerts are out
     raise typer.Exit(1 if summary["errors"] else 0)
 
 
