@@ -1,0 +1,389 @@
+"""Fetching feeds over HTTP: the only module that speaks HTTP (httpx, async).
+
+One call, `fetch_feed`, turns a feed's remembered state into a `FetchResult`. It is polite
+(conditional GET, our own User-Agent, at most two requests in flight per publisher host) and
+defensive (a total deadline no slow server can stretch, a cap on the decoded body that also
+stops gzip bombs, redirects followed by hand so that every hop is checked). Whatever goes wrong
+comes back as data: `outcome` plus `error`, one short stable sentence such as "http 404",
+"timeout after 20s" or "connection refused". Only cancellation propagates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import ipaddress
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from minewatch import USER_AGENT
+from minewatch.models import FeedState, FetchResult
+
+MAX_REDIRECTS = 5
+RETRY_AFTER_CAP = 24 * 3600.0
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+_DNS_FAILURES = ("name or service", "nodename", "name resolution", "getaddrinfo")
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9,"
+    " application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+)
+
+
+def make_client(concurrency: int) -> httpx.AsyncClient:
+    """An HTTP client for one poll: our User-Agent, no automatic redirects, a pool sized to
+    `concurrency`. Its own timeouts are off: `fetch_feed` enforces one total deadline instead."""
+    return httpx.AsyncClient(
+        # Only encodings that fetch can inflate under its size cap.
+        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
+        follow_redirects=False,
+        timeout=httpx.Timeout(None),
+        limits=httpx.Limits(
+            max_connections=max(1, concurrency),
+            max_keepalive_connections=max(1, concurrency),
+        ),
+    )
+
+
+def body_hash(body: bytes) -> str:
+    """The sha256 of a body: an unchanged 200 counts as not modified."""
+    return hashlib.sha256(body).hexdigest()
+
+
+class HostLimiter:
+    """At most `per_host` requests in flight to one host, so a poll never hammers a publisher.
+
+    Loopback hosts (127.0.0.0/8, ::1, localhost) are exempt: politeness is owed to publishers,
+    and tests and benchmarks serve many feeds from 127.0.0.1.
+    """
+
+    def __init__(self, per_host: int = 2):
+        self.per_host = per_host
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def slot(self, url: str) -> AsyncIterator[None]:
+        """Hold one of the host's slots for the duration of the block."""
+        host = (urlsplit(url).hostname or "").lower()
+        if _is_loopback(host):
+            yield
+            return
+        semaphore = self._slots.get(host)
+        if semaphore is None:
+            semaphore = self._slots[host] = asyncio.Semaphore(self.per_host)
+        async with semaphore:
+            yield
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def fetch_feed(
+    client: httpx.AsyncClient,
+    state: FeedState,
+    limiter: HostLimiter,
+    *,
+    timeout: float = 20.0,
+    max_bytes: int = 10_000_000,
+) -> FetchResult:
+    """Fetch one feed within `timeout` seconds in total (connect, redirects and body).
+
+    Never raises except for cancellation: every failure is a FetchResult with outcome "failed"
+    (or "gone" for 410) and a short error sentence.
+    """
+    scheme = urlsplit(state.url).scheme.lower()
+    if scheme not in ("http", "https"):
+        return _failed(state.url, f"unsupported scheme: {scheme or 'none'}")
+    fetch = _Fetch(client, state, limiter, timeout, max_bytes)
+    try:
+        # The deadline is set once the first host slot is ours: waiting in the queue for a busy
+        # publisher does not count against the feed.
+        async with asyncio.timeout(None) as deadline:
+            return await fetch.run(deadline)
+    except TimeoutError:
+        return fetch.failure(f"timeout after {timeout:g}s")
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        return fetch.failure(_describe(exc))
+
+
+class _Fetch:
+    """One fetch in progress: follows the redirect chain by hand, remembering where it went."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        state: FeedState,
+        limiter: HostLimiter,
+        timeout: float,
+        max_bytes: int,
+    ):
+        self.client = client
+        self.state = state
+        self.limiter = limiter
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.current = state.url
+        self.moved_to: str | None = None
+        self.status: int | None = None
+
+    def failure(
+        self, error: str, outcome: str = "failed", retry_after: float | None = None
+    ) -> FetchResult:
+        return FetchResult(
+            url=self.state.url,
+            outcome=outcome,
+            status=self.status,
+            final_url=self.current,
+            moved_to=self.moved_to,
+            error=error,
+            retry_after=retry_after,
+        )
+
+    def _conditional_headers(self) -> dict[str, str]:
+        # A validator that cannot travel in a header (non-ASCII, a line break) is not sent.
+        if _header_safe(self.state.etag):
+            return {"If-None-Match": self.state.etag}  # type: ignore[dict-item]
+        if _header_safe(self.state.last_modified):
+            return {"If-Modified-Since": self.state.last_modified}  # type: ignore[dict-item]
+        return {}
+
+    async def run(self, deadline: asyncio.Timeout) -> FetchResult:
+        visited = {_without_fragment(self.current)}
+        still_permanent = True
+        for _hop in range(MAX_REDIRECTS + 1):
+            async with self.limiter.slot(self.current):
+                if deadline.when() is None:
+                    deadline.reschedule(asyncio.get_running_loop().time() + self.timeout)
+                request = self.client.build_request(
+                    "GET", self.current, headers=self._conditional_headers()
+                )
+                response = await self.client.send(request, stream=True)
+                try:
+                    self.status = response.status_code
+                    if response.status_code not in _REDIRECT_STATUSES:
+                        return await self._finish(response)
+                    location = response.headers.get("location")
+                finally:
+                    await response.aclose()
+            if not location:
+                return self.failure(f"http {self.status} without location")
+            target = _without_fragment(urljoin(self.current, location.strip()))
+            scheme = urlsplit(target).scheme.lower()
+            if scheme not in ("http", "https"):
+                return self.failure(f"unsupported scheme: {scheme or 'none'}")
+            if target in visited:
+                return self.failure("redirect loop")
+            visited.add(target)
+            if still_permanent and self.status in _PERMANENT_REDIRECTS:
+                self.moved_to = target
+            else:
+                still_permanent = False
+            self.current = target
+        return self.failure("too many redirects")
+
+    async def _finish(self, response: httpx.Response) -> FetchResult:
+        status = response.status_code
+        headers = _lower_headers(response)
+        validators = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+        if status == 304:
+            return FetchResult(
+                url=self.state.url,
+                outcome="not_modified",
+                status=status,
+                headers=headers,
+                final_url=self.current,
+                moved_to=self.moved_to,
+                **validators,
+            )
+        if status == 410:
+            return self.failure("http 410 gone", outcome="gone")
+        if status in (429, 503):
+            return self.failure(f"http {status}", retry_after=_retry_after(headers))
+        if not 200 <= status < 300:
+            return self.failure(f"http {status}")
+        body = await self._read_capped(response, headers)
+        if body is None:
+            return self.failure(f"too large: over {_size(self.max_bytes)}")
+        # Where the body came from, so parse can resolve relative links against it.
+        location = urljoin(self.current, headers.get("content-location", "").strip())
+        web = urlsplit(location).scheme in ("http", "https")
+        headers["content-location"] = location if web else self.current
+        return FetchResult(
+            url=self.state.url,
+            outcome="ok",
+            status=status,
+            body=body,
+            headers=headers,
+            final_url=self.current,
+            moved_to=self.moved_to,
+            **validators,
+        )
+
+    async def _read_capped(self, response: httpx.Response, headers: dict[str, str]) -> bytes | None:
+        """The decoded body, or None as soon as it grows past max_bytes.
+
+        gzip and deflate are inflated here, never more than the room left under the cap at a
+        time, so a gzip bomb stops at the cap without ever being expanded in memory. Any other
+        encoding is left to httpx and counted as it decodes.
+        """
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and "content-encoding" not in headers:
+            if int(declared) > self.max_bytes:
+                return None
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        inflater = _Inflater(encoding) if encoding in _INFLATABLE else None
+        if inflater is None and encoding not in ("identity", ""):
+            stream = response.aiter_bytes()
+        else:
+            stream = response.aiter_raw()
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in stream:
+            pieces = inflater.inflate(chunk, self.max_bytes - total) if inflater else [chunk]
+            for piece in pieces:
+                total += len(piece)
+                if total > self.max_bytes:
+                    return None
+                chunks.append(piece)
+        return b"".join(chunks)
+
+
+_INFLATABLE = frozenset({"gzip", "x-gzip", "deflate"})
+
+
+class _Inflater:
+    """zlib decompression that never produces more than it is allowed to at a time."""
+
+    def __init__(self, encoding: str):
+        self.deflate = encoding == "deflate"
+        # gzip: a gzip header (wbits + 16); deflate: a zlib header, or raw data if that fails.
+        self.wbits = zlib.MAX_WBITS if self.deflate else zlib.MAX_WBITS | 16
+        self.engine = zlib.decompressobj(self.wbits)
+        self.started = False
+
+    def inflate(self, data: bytes, room: int) -> list[bytes]:
+        """The output for `data`, stopping once it exceeds `room` bytes (the caller gives up)."""
+        out: list[bytes] = []
+        produced = 0
+        while data and produced <= room:
+            try:
+                piece = self.engine.decompress(data, room - produced + 1)
+            except zlib.error as exc:
+                if self.deflate and not self.started:  # a raw deflate stream, with no header
+                    self.engine, self.wbits = zlib.decompressobj(-zlib.MAX_WBITS), -zlib.MAX_WBITS
+                    self.started = True
+                    continue
+                raise httpx.DecodingError(f"invalid compressed body: {exc}") from exc
+            self.started = True
+            out.append(piece)
+            produced += len(piece)
+            if self.engine.unconsumed_tail:
+                data = self.engine.unconsumed_tail
+            elif self.engine.eof and self.engine.unused_data.strip(b"\0"):
+                data = self.engine.unused_data  # another gzip member follows
+                self.engine = zlib.decompressobj(self.wbits)
+            else:
+                data = b""
+        return out
+
+
+def _failed(url: str, error: str) -> FetchResult:
+    return FetchResult(url=url, outcome="failed", error=error, final_url=url)
+
+
+def _header_safe(value: str | None) -> bool:
+    return bool(value) and value.isascii() and value.isprintable()  # type: ignore[union-attr]
+
+
+def _without_fragment(url: str) -> str:
+    return url.partition("#")[0]
+
+
+def _lower_headers(response: httpx.Response) -> dict[str, str]:
+    # httpx joins repeated headers with commas and gives lower-case names.
+    return {name.lower(): value for name, value in response.headers.items()}
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    """Seconds to wait from a Retry-After of delta-seconds or an HTTP date, capped at 24 h."""
+    value = headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:g} MB"
+    if n >= 1_000:
+        return f"{n / 1_000:g} kB"
+    return f"{n} bytes"
+
+
+def _describe(exc: BaseException) -> str:
+    """A short stable sentence for a transport failure."""
+    causes = _causes(exc)
+    text = " ".join(str(e).lower() for e in causes)
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(e, ConnectionRefusedError) for e in causes) or "refused" in text:
+            return "connection refused"
+        if any(s in text for s in _DNS_FAILURES):
+            return "dns lookup failed"
+        if any(isinstance(e, ssl.SSLError) for e in causes) or "certificate" in text:
+            return "tls error"
+        if "unreachable" in text:
+            return "network unreachable"
+        return "connection failed"
+    if isinstance(exc, httpx.DecodingError):
+        return "invalid compressed body"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
+        return "connection reset"
+    if isinstance(exc, ConnectionError):
+        return "connection reset"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        if "peer closed" in text or "disconnected" in text or "incomplete" in text:
+            return "connection reset"
+        return "invalid http response"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "unsupported scheme"
+    if isinstance(exc, httpx.InvalidURL):
+        return "invalid url"
+    if isinstance(exc, ssl.SSLError):
+        return "tls error"
+    if isinstance(exc, OSError):
+        return "connection failed"
+    if isinstance(exc, ValueError):
+        return "invalid request"
+    return f"fetch failed: {type(exc).__name__}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain

@@ -1,0 +1,439 @@
+"""Feed bytes and response headers -> a ParsedFeed of clean stories.
+
+XML feeds (RSS 0.9x/1.0/2.0, Atom 0.3/1.0) go through feedparser, which only ever sees bytes
+and headers, never a URL or a path. JSON Feed 1.0/1.1 is read here, since feedparser lacks it.
+
+Before feedparser sees anything, the body is decoded once (byte-order mark, then valid UTF-8,
+then the charset of the header or the XML declaration, as feedparser would choose) and
+re-encoded as UTF-8, and the DOCTYPE is cut out of the prolog with its internal subset. So no
+entity beyond the five predefined ones is ever expanded (a billion-laughs feed stays small) and
+no external entity is ever resolved (a feed cannot make us read a local file).
+
+A body that is not a feed raises NotAFeed, whose message is the short stable sentence to record
+on the feed ("not a feed: text/html", "not a feed: empty body", "invalid xml: ..."). A feed
+that is broken but readable (feedparser's "bozo") yields its entries and a `warning`.
+
+`parse_feed` is a plain module-level function of picklable arguments: the poller runs it in a
+worker process.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import json
+import re
+import xml.sax
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import feedparser
+from feedparser.datetimes import _parse_date as feedparser_parse_date
+from feedparser.encodings import convert_to_utf8
+
+from minewatch.models import ParsedFeed, Story
+from minewatch.textclean import clean_text
+from minewatch.urls import absolute_url, canonical_url
+
+
+class NotAFeed(Exception):
+    """The body is no feed we can read; str(exc) is the sentence to record on the feed."""
+
+
+def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: str) -> ParsedFeed:
+    """Parse one fetched body into stories.
+
+    `url` is the feed's address: relative links resolve against the response's
+    Content-Location when it has one (fetch puts the final URL there), else against `url`;
+    short guids are scoped to `url`. `fetched_at` ("YYYY-MM-DDTHH:MM:SSZ") stands in for
+    missing and future dates. Raises NotAFeed when there is nothing to read.
+    """
+    headers = {name.lower(): value for name, value in headers.items()}
+    mime = headers.get("content-type", "").partition(";")[0].strip().lower()
+    if not body.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
+        raise NotAFeed("not a feed: empty body")
+    base = absolute_url(headers.get("content-location"), url) or url
+    builder = _StoryBuilder(url, base, fetched_at)
+    if _looks_like_json(mime, body):
+        return _parse_json_feed(body, builder)
+    return _parse_xml_feed(body, headers, mime, builder)
+
+
+# ---------------------------------------------------------------- stories
+
+
+class _StoryBuilder:
+    """Turns one entry's raw fields into a Story, and keeps the first of each key."""
+
+    def __init__(self, feed_url: str, base: str, fetched_at: str):
+        self.feed_url = feed_url
+        self.base = base
+        self.fetched_at = fetched_at
+        fetched = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+        self.latest = fetched.astimezone(UTC) + timedelta(days=1)
+        self.stories: list[Story] = []
+        self._keys: set[str] = set()
+
+    def add(
+        self,
+        *,
+        title: str | None,
+        summary: str | None,
+        content: str | None,
+        link: str | None,
+        guid: str | None,
+        published: datetime | None,
+    ) -> None:
+        clean_title = clean_text(title)
+        clean_summary = clean_text(summary) or clean_text(content)
+        if not clean_title and not clean_summary:
+            return
+        story_url = absolute_url(link, self.base)
+        canonical = canonical_url(story_url) if story_url else None
+        guid = guid.strip() if guid else None
+        key = self._key(guid or None, canonical, clean_title, clean_summary)
+        if key in self._keys:
+            return
+        self._keys.add(key)
+        stamp, estimated = self._date(published)
+        self.stories.append(
+            Story(
+                key=key,
+                guid=guid or None,
+                url=story_url,
+                canonical_url=canonical,
+                title=clean_title,
+                summary=clean_summary,
+                published=stamp,
+                date_estimated=estimated,
+            )
+        )
+
+    def _key(self, guid: str | None, canonical: str | None, title: str, summary: str) -> str:
+        if guid:
+            if ":" in guid or "/" in guid or len(guid) >= 16:
+                return f"guid:{guid}"
+            return f"guid:{self.feed_url}#{guid}"  # "42" is only unique within its feed
+        if canonical:
+            return f"url:{canonical}"
+        digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+        return f"hash:{digest}"
+
+    def _date(self, published: datetime | None) -> tuple[str, bool]:
+        # Before 1970 is a placeholder ("0001-01-01"), after tomorrow a clock gone wrong.
+        if published is None or published.year < 1970 or published > self.latest:
+            return self.fetched_at, True
+        return _iso_utc(published), False
+
+
+def _iso_utc(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------- XML feeds through feedparser
+
+_FEEDPARSER_HEADERS = {"content-type": "application/xml; charset=utf-8"}
+_UTF16_32_MARKERS = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
+_UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
+_FEED_ROOT = re.compile(rb"<(?:[a-z0-9_.-]+:)?(?:rss|feed|rdf|channel)[\s>/]")
+_HTML_START = re.compile(
+    rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.DOTALL
+)
+# Windows-1252 text declared as Latin-1 decodes its curly quotes and dashes to C1 controls.
+_C1_AS_CP1252 = {
+    code: bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+    if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+}
+
+
+def _parse_xml_feed(
+    body: bytes, headers: dict[str, str], mime: str, builder: _StoryBuilder
+) -> ParsedFeed:
+    data, encoding_warning = _to_utf8(body, headers)
+    head = data[:65536].lower()
+    if not _FEED_ROOT.search(head) and (mime == "text/html" or _HTML_START.match(head)):
+        raise NotAFeed("not a feed: text/html")
+    data = _drop_doctype(data)
+    result = feedparser.parse(
+        io.BytesIO(data),
+        # No content-location: feedparser would join it to every element's xml:base, which
+        # costs a quarter of its time; links are resolved against the feed URL afterwards.
+        response_headers=_FEEDPARSER_HEADERS,
+        sanitize_html=False,  # we keep plain text only
+        resolve_relative_uris=False,  # links inside HTML content are dropped with the markup
+    )
+    entries = result.get("entries") or []
+    problem = _bozo_sentence(result.get("bozo_exception")) if result.get("bozo") else None
+    if not entries:
+        if problem and problem.startswith("invalid xml"):
+            raise NotAFeed(problem)
+        if not result.get("version"):
+            raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
+    for entry in entries:
+        builder.add(
+            title=dict.get(entry, "title"),
+            summary=dict.get(entry, "summary"),
+            content=_first_content(entry),
+            link=_entry_link(entry),
+            guid=dict.get(entry, "id"),
+            published=_entry_date(entry),
+        )
+    feed = result.get("feed") or {}
+    return ParsedFeed(
+        stories=builder.stories,
+        title=clean_text(dict.get(feed, "title")) or None,
+        version=result.get("version") or None,
+        warning=problem or encoding_warning,
+    )
+
+
+def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
+    """The body as UTF-8 with a matching XML declaration, and a warning if its charset lied.
+
+    A byte-order mark wins, then UTF-16/32 without one, then valid UTF-8 (whatever the header
+    says: a UTF-8 feed served as Latin-1 would turn to mojibake), then feedparser's choice
+    from the header charset and the XML declaration.
+    """
+    text = _decode_by_bom(body)
+    if text is None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    if text is not None:
+        text = text.lstrip()
+        return _XML_DECLARATION.sub(_UTF8_DECLARATION, text, count=1).encode("utf-8"), None
+    outcome: dict[str, Any] = {}
+    data = convert_to_utf8(headers, body.lstrip(), outcome)
+    warning = None
+    exc = outcome.get("bozo_exception")
+    if isinstance(exc, feedparser.CharacterEncodingOverride):
+        warning = f"encoding: {exc}"
+    if _is_latin1(outcome.get("encoding") or "") and re.search(rb"\xc2[\x80-\x9f]", data):
+        data = data.decode("utf-8").translate(_C1_AS_CP1252).encode("utf-8")
+    return data, warning
+
+
+def _decode_by_bom(body: bytes) -> str | None:
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return _decode_or_none(body, codec)
+    for marker, codec in _UTF16_32_MARKERS:
+        if body.startswith(marker):
+            return _decode_or_none(body, codec)
+    return None
+
+
+def _decode_or_none(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_latin1(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name in ("latin-1", "iso8859-1")
+    except LookupError:
+        return False
+
+
+def _drop_doctype(data: bytes) -> bytes:
+    """Cut every DOCTYPE (with its internal subset) out of the prolog, keeping line numbers.
+
+    The prolog is everything before the root element: the XML declaration, comments,
+    processing instructions and the DOCTYPE. Nothing declared there can then be expanded.
+    """
+    pos = 0
+    while True:
+        start = data.find(b"<", pos)
+        if start < 0:
+            return data
+        if data.startswith(b"<!--", start):
+            end = data.find(b"-->", start + 4)
+            pos = len(data) if end < 0 else end + 3
+        elif data.startswith(b"<?", start):
+            end = data.find(b"?>", start + 2)
+            pos = len(data) if end < 0 else end + 2
+        elif data[start : start + 9].upper() == b"<!DOCTYPE":
+            end = _doctype_end(data, start + 9)
+            blank = b"\n" * data.count(b"\n", start, end)
+            data = data[:start] + blank + data[end:]
+            pos = start + len(blank)
+        else:
+            return data  # the root element (or garbage the parser will judge)
+
+
+def _doctype_end(data: bytes, pos: int) -> int:
+    """The index just past the DOCTYPE that starts before `pos` (the end of data if unclosed)."""
+    quote = 0
+    in_subset = False
+    n = len(data)
+    while pos < n:
+        byte = data[pos]
+        if quote:
+            if byte == quote:
+                quote = 0
+        elif byte in b"\"'":
+            quote = byte
+        elif in_subset and data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+            pos = n if end < 0 else end + 2
+        elif in_subset and data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+            pos = n if end < 0 else end + 1
+        elif byte == ord("["):
+            in_subset = True
+        elif byte == ord("]"):
+            in_subset = False
+        elif byte == ord(">") and not in_subset:
+            return pos + 1
+        pos += 1
+    return n
+
+
+def _bozo_sentence(exc: object) -> str | None:
+    if isinstance(exc, xml.sax.SAXParseException):
+        return f"invalid xml: {exc.getMessage()} at line {exc.getLineNumber()}"
+    if isinstance(exc, feedparser.CharacterEncodingOverride):
+        return f"encoding: {exc}"
+    if isinstance(exc, feedparser.NonXMLContentType | feedparser.CharacterEncodingUnknown):
+        return None
+    if exc is None:
+        return None
+    return f"invalid xml: {exc}"
+
+
+def _first_content(entry: dict[str, Any]) -> str | None:
+    for content in dict.get(entry, "content") or ():
+        value = content.get("value")
+        if value:
+            return value
+    return None
+
+
+def _entry_link(entry: dict[str, Any]) -> str | None:
+    link = dict.get(entry, "link")
+    if link:
+        return link
+    for candidate in dict.get(entry, "links") or ():
+        if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+            return candidate["href"]
+    return None
+
+
+def _entry_date(entry: dict[str, Any]) -> datetime | None:
+    for field in ("published", "updated", "created"):
+        raw = dict.get(entry, field)
+        if raw and (match := _SLASHED_DATE.match(raw.strip())):
+            return _slashed_date(match)
+        parsed = dict.get(entry, f"{field}_parsed")
+        if parsed:
+            try:
+                return datetime(*parsed[:6], tzinfo=UTC)
+            except (TypeError, ValueError, OverflowError):
+                continue
+    return None
+
+
+# "2020/1/10 14:33:00", as some forum software writes it: no zone, so taken as UTC.
+# (feedparser reads it as 2020-11-01.)
+_SLASHED_DATE = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def _slashed_date(match: re.Match[str]) -> datetime | None:
+    try:
+        return datetime(*(int(part or 0) for part in match.groups()), tzinfo=UTC)  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- JSON Feed
+
+_JSON_TYPES = frozenset({"application/feed+json", "application/json"})
+
+
+def _looks_like_json(mime: str, body: bytes) -> bool:
+    start = body.lstrip(b" \t\r\n\xef\xbb\xbf")[:1]
+    return start == b"{" or (mime in _JSON_TYPES and start != b"<")
+
+
+def _parse_json_feed(body: bytes, builder: _StoryBuilder) -> ParsedFeed:
+    text = _decode_by_bom(body)
+    if text is None:
+        text = body.decode("utf-8", errors="replace")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise NotAFeed(f"invalid json: {_first_line(str(exc))}") from None
+    if not isinstance(document, dict):
+        raise NotAFeed("not a feed: application/json")
+    version = document.get("version")
+    items = document.get("items")
+    if isinstance(version, str) and "jsonfeed.org" in version:
+        name = "jsonfeed11" if version.rstrip("/").endswith("1.1") else "jsonfeed10"
+    elif version is None and isinstance(items, list):
+        name = "jsonfeed"
+    else:
+        raise NotAFeed("not a feed: application/json")
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict):
+            continue
+        builder.add(
+            title=_json_text(item.get("title")),
+            summary=_json_text(item.get("summary")),
+            content=_json_text(item.get("content_text")) or _json_text(item.get("content_html")),
+            link=_json_text(item.get("url")) or _json_text(item.get("external_url")),
+            guid=_json_id(item.get("id")),
+            published=_json_date(item.get("date_published"))
+            or _json_date(item.get("date_modified")),
+        )
+    return ParsedFeed(
+        stories=builder.stories,
+        title=clean_text(_json_text(document.get("title"))) or None,
+        version=name,
+    )
+
+
+def _json_text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _json_id(value: object) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str | int):
+        return str(value)  # JSON Feed 1.0 allowed numbers
+    return None
+
+
+def _json_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        parsed = feedparser_parse_date(value)
+        return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0][:120] if text else "unreadable"

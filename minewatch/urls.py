@@ -1,0 +1,74 @@
+"""Story links: made absolute (http and https only) and reduced to one canonical form.
+
+The canonical form is what lets the same story reached through two feeds, or with two different
+campaign tags, be recognised as one: lower-case scheme and host, no default port, no fragment,
+no tracking parameters, the remaining query parameters sorted by name. Percent-encoding and the
+path are left exactly as the publisher wrote them, since servers may treat them differently.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+WEB_SCHEMES = frozenset({"http", "https"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Query parameters that only say how a reader arrived, never which page they get.
+_TRACKING_PREFIXES = ("utm_", "ns_", "pk_", "mtm_", "hmb_", "at_")
+_TRACKING_NAMES = frozenset(
+    """
+    fbclid gclid gclsrc dclid gbraid wbraid msclkid yclid twclid ttclid igshid igsh li_fat_id
+    mc_cid mc_eid _ga _gl _hsenc _hsmi hsctatracking mkt_tok oly_anon_id oly_enc_id rb_clickid
+    s_cid vero_id wickedid __s ito cmpid ocid spm sr_share ref_src ref_url
+    """.split()
+)
+
+
+def absolute_url(link: str | None, base: str) -> str | None:
+    """The link resolved against base, or None unless the result is an http(s) URL with a host."""
+    if not link:
+        return None
+    link = "".join(link.split())  # stray newlines and spaces inside a feed's <link>
+    if not link:
+        return None
+    try:
+        resolved = urljoin(base, link)
+        parts = urlsplit(resolved)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
+        return None
+    return resolved
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page (see the module docstring); an unparsable URL comes back as is."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))
+
+
+def _clean_query(query: str) -> str:
+    if not query:
+        return ""
+    kept = [pair for pair in query.split("&") if pair and not _is_tracking(pair)]
+    kept.sort(key=lambda pair: pair.partition("=")[0])
+    return "&".join(kept)
+
+
+def _is_tracking(pair: str) -> bool:
+    name = pair.partition("=")[0].lower()
+    return name in _TRACKING_NAMES or name.startswith(_TRACKING_PREFIXES)

@@ -1,0 +1,382 @@
+"""fetch_feed against a real HTTP server on 127.0.0.1 serving feeds and faults."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import time
+import tracemalloc
+import zlib
+
+import pytest
+from feedserver import FeedServer, Route, feed_server, http_date
+
+from minewatch import USER_AGENT
+from minewatch.fetch import HostLimiter, body_hash, fetch_feed, make_client
+from minewatch.models import FeedState, FetchResult
+
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Demining in Angola</title><link>https://example.org/a</link></item>
+</channel></rss>"""
+
+
+@pytest.fixture
+def server():
+    with feed_server() as running:
+        yield running
+
+
+def fetch(state: FeedState | str, **options) -> FetchResult:
+    if isinstance(state, str):
+        state = FeedState(url=state)
+
+    async def go() -> FetchResult:
+        async with make_client(4) as client:
+            return await fetch_feed(client, state, HostLimiter(), **options)
+
+    return asyncio.run(go())
+
+
+def test_ok_returns_body_validators_and_lower_case_headers(server: FeedServer):
+    server.route("/rss", FEED, etag='"v1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT")
+    result = fetch(server.url("/rss"))
+    assert result.outcome == "ok" and result.status == 200 and result.error is None
+    assert result.body == FEED
+    assert result.etag == '"v1"'
+    assert result.last_modified == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert result.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    assert result.headers["content-location"] == server.url("/rss")
+    assert result.final_url == server.url("/rss") and result.moved_to is None
+
+
+def test_user_agent_is_ours(server: FeedServer):
+    server.route("/rss", FEED)
+    fetch(server.url("/rss"))
+    assert server.requests_to("/rss")[0].headers["user-agent"] == USER_AGENT
+    assert USER_AGENT.startswith("minewatch/")
+
+
+def test_if_none_match_gives_304(server: FeedServer):
+    server.route("/rss", FEED, etag='"v1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT")
+    first = fetch(server.url("/rss"))
+    state = FeedState(url=server.url("/rss"), etag=first.etag, last_modified=first.last_modified)
+    second = fetch(state)
+    assert second.outcome == "not_modified" and second.status == 304 and second.body is None
+    sent = server.requests_to("/rss")[1].headers
+    assert sent["if-none-match"] == '"v1"'
+    assert "if-modified-since" not in sent  # the ETag wins when both are known
+
+
+def test_if_modified_since_when_no_etag(server: FeedServer):
+    changed = http_date(time.time() - 3600)
+    server.route("/rss", FEED, last_modified=changed)
+    result = fetch(FeedState(url=server.url("/rss"), last_modified=changed))
+    assert result.outcome == "not_modified"
+    assert server.requests_to("/rss")[0].headers["if-modified-since"] == changed
+
+
+def test_first_fetch_sends_no_validators(server: FeedServer):
+    server.route("/rss", FEED, etag='"v1"')
+    assert fetch(server.url("/rss")).outcome == "ok"
+    sent = server.requests_to("/rss")[0].headers
+    assert "if-none-match" not in sent and "if-modified-since" not in sent
+
+
+def test_changed_etag_gives_the_new_body(server: FeedServer):
+    server.route("/rss", FEED, etag='"v2"')
+    result = fetch(FeedState(url=server.url("/rss"), etag='"v1"'))
+    assert result.outcome == "ok" and result.etag == '"v2"' and result.body == FEED
+
+
+def test_body_hash_is_sha256_hex():
+    assert body_hash(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert body_hash(FEED) != body_hash(FEED + b" ")
+
+
+@pytest.mark.parametrize("status", [404, 500, 502])
+def test_http_errors_are_short_sentences(server: FeedServer, status: int):
+    server.route("/rss", b"nope", status=status)
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error, result.status) == ("failed", f"http {status}", status)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds(server: FeedServer, status: int):
+    server.route("/rss", b"busy", status=status, headers={"Retry-After": "120"})
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", f"http {status}")
+    assert result.retry_after == 120
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_as_http_date(server: FeedServer, status: int):
+    server.route(
+        "/rss", b"busy", status=status, headers={"Retry-After": http_date(time.time() + 600)}
+    )
+    result = fetch(server.url("/rss"))
+    assert result.error == f"http {status}"
+    assert 590 <= result.retry_after <= 601
+
+
+def test_retry_after_capped_at_a_day(server: FeedServer):
+    server.route("/rss", b"busy", status=429, headers={"Retry-After": str(30 * 86400)})
+    assert fetch(server.url("/rss")).retry_after == 86400
+
+
+def test_503_without_retry_after(server: FeedServer):
+    server.route("/rss", b"busy", status=503)
+    result = fetch(server.url("/rss"))
+    assert result.error == "http 503" and result.retry_after is None
+
+
+def test_410_marks_gone(server: FeedServer):
+    server.route("/rss", b"gone", status=410)
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("gone", "http 410 gone")
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_permanent_redirect_records_the_new_address(server: FeedServer, status: int):
+    server.redirect("/old", "/new", status=status)
+    server.route("/new", FEED)
+    result = fetch(server.url("/old"))
+    assert result.outcome == "ok" and result.body == FEED
+    assert result.moved_to == server.url("/new") and result.final_url == server.url("/new")
+    assert result.url == server.url("/old")
+
+
+@pytest.mark.parametrize("status", [302, 303, 307])
+def test_temporary_redirect_is_followed_not_recorded(server: FeedServer, status: int):
+    server.redirect("/feed", "/today", status=status)
+    server.route("/today", FEED)
+    result = fetch(server.url("/feed"))
+    assert result.outcome == "ok" and result.body == FEED
+    assert result.moved_to is None and result.final_url == server.url("/today")
+
+
+def test_moved_to_stops_at_the_first_temporary_hop(server: FeedServer):
+    server.redirect("/a", "/b", status=301)
+    server.redirect("/b", "/c", status=302)
+    server.redirect("/c", "/d", status=301)
+    server.route("/d", FEED)
+    result = fetch(server.url("/a"))
+    assert result.outcome == "ok" and result.moved_to == server.url("/b")
+
+
+def test_validators_travel_through_redirects(server: FeedServer):
+    server.redirect("/old", "/new", status=301)
+    server.route("/new", FEED, etag='"v1"')
+    result = fetch(FeedState(url=server.url("/old"), etag='"v1"'))
+    assert result.outcome == "not_modified" and result.moved_to == server.url("/new")
+
+
+def test_redirect_loop(server: FeedServer):
+    server.redirect("/a", "/b", status=302)
+    server.redirect("/b", "/a", status=302)
+    result = fetch(server.url("/a"))
+    assert (result.outcome, result.error) == ("failed", "redirect loop")
+
+
+def test_too_many_redirects(server: FeedServer):
+    for i in range(7):
+        server.redirect(f"/r{i}", f"/r{i + 1}", status=302)
+    server.route("/r7", FEED)
+    assert fetch(server.url("/r0")).error == "too many redirects"
+    assert len(server.requests) == 6  # the first request and five hops
+
+
+def test_five_redirects_are_fine(server: FeedServer):
+    for i in range(5):
+        server.redirect(f"/r{i}", f"/r{i + 1}", status=307)
+    server.route("/r5", FEED)
+    assert fetch(server.url("/r0")).outcome == "ok"
+
+
+def test_redirect_to_ftp_is_refused(server: FeedServer):
+    server.redirect("/rss", "ftp://127.0.0.1/feed.xml", status=301)
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "unsupported scheme: ftp")
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("ftp://example.org/rss", "unsupported scheme: ftp"),
+        ("file:///etc/passwd", "unsupported scheme: file"),
+    ],
+)
+def test_first_address_scheme_is_checked(url: str, error: str):
+    result = fetch(url)
+    assert (result.outcome, result.error) == ("failed", error)
+
+
+def test_stall_is_stopped_by_the_total_deadline(server: FeedServer):
+    server.route("/rss", FEED, delay=10)
+    started = time.monotonic()
+    result = fetch(server.url("/rss"), timeout=0.5)
+    assert time.monotonic() - started < 2
+    assert (result.outcome, result.error) == ("failed", "timeout after 0.5s")
+
+
+def test_slow_drip_cannot_stretch_the_deadline(server: FeedServer):
+    server.route("/rss", FEED, drip=0.2)  # every byte arrives well within any read timeout
+    started = time.monotonic()
+    result = fetch(server.url("/rss"), timeout=1)
+    assert time.monotonic() - started < 2.5
+    assert result.error == "timeout after 1s"
+
+
+def test_reset_mid_body(server: FeedServer):
+    server.route("/rss", FEED * 50, reset_after=100)
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "connection reset")
+
+
+def test_connection_refused():
+    with socket.socket() as sock:  # a port that was free a moment ago, with nobody listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = fetch(f"http://127.0.0.1:{port}/rss")
+    assert (result.outcome, result.error) == ("failed", "connection refused")
+
+
+def test_oversized_body(server: FeedServer):
+    server.route("/rss", b"x" * 5000)
+    result = fetch(server.url("/rss"), max_bytes=4000)
+    assert (result.outcome, result.error) == ("failed", "too large: over 4 kB")
+    assert result.body is None
+
+
+def test_default_cap_message():
+    from minewatch.fetch import _size
+
+    assert f"too large: over {_size(10_000_000)}" == "too large: over 10 MB"
+
+
+def test_body_at_the_cap_is_fine(server: FeedServer):
+    server.route("/rss", b"x" * 4000)
+    assert fetch(server.url("/rss"), max_bytes=4000).outcome == "ok"
+
+
+def test_gzip_body_is_decoded(server: FeedServer):
+    server.route("/rss", FEED, gzip=True)
+    assert fetch(server.url("/rss")).body == FEED
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("deflate", zlib.compress),  # zlib-wrapped, as the standard says
+        ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some servers send
+        ("gzip", lambda data: gzip.compress(data[:100]) + gzip.compress(data[100:])),  # two members
+    ],
+)
+def test_other_compressed_forms_are_decoded(server: FeedServer, encoding: str, encode):
+    server.route("/rss", encode(FEED), headers={"Content-Encoding": encoding})
+    result = fetch(server.url("/rss"))
+    assert result.outcome == "ok" and result.body == FEED
+
+
+def test_corrupt_gzip(server: FeedServer):
+    server.route("/rss", b"\x1f\x8b\x08\x00garbage" * 10, headers={"Content-Encoding": "gzip"})
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "invalid compressed body")
+
+
+def test_only_encodings_we_can_cap_are_asked_for(server: FeedServer):
+    server.route("/rss", FEED)
+    fetch(server.url("/rss"))
+    assert server.requests_to("/rss")[0].headers["accept-encoding"] == "gzip, deflate"
+
+
+def test_gzip_bomb_stops_at_the_cap_without_expanding(server: FeedServer):
+    bomb = gzip.compress(b"\0" * 50_000_000)  # about 50 kB on the wire
+    assert len(bomb) < 100_000
+    server.route("/rss", bomb, headers={"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        result = fetch(server.url("/rss"), max_bytes=2_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (result.outcome, result.error) == ("failed", "too large: over 2 MB")
+    assert peak < 12_000_000  # never the 50 MB the bomb would become
+
+
+def test_loopback_is_exempt_from_the_host_limit(server: FeedServer):
+    server.route("/rss", FEED, delay=0.3)
+
+    async def go() -> float:
+        limiter = HostLimiter(per_host=1)
+        async with make_client(8) as client:
+            started = time.monotonic()
+            states = [FeedState(url=server.url(f"/rss?n={i}")) for i in range(4)]
+            results = await asyncio.gather(*(fetch_feed(client, s, limiter) for s in states))
+            assert all(r.outcome == "ok" for r in results)
+            return time.monotonic() - started
+
+    assert asyncio.run(go()) < 1.0  # four 0.3 s requests at once, not one after another
+
+
+def test_host_limiter_holds_two_per_publisher():
+    async def go() -> int:
+        limiter = HostLimiter(per_host=2)
+        in_flight = peak = 0
+
+        async def one() -> None:
+            nonlocal in_flight, peak
+            async with limiter.slot("https://news.example.org/rss"):
+                in_flight += 1
+                peak = max(peak, in_flight)
+                await asyncio.sleep(0.01)
+                in_flight -= 1
+
+        await asyncio.gather(*(one() for _ in range(6)))
+        return peak
+
+    assert asyncio.run(go()) == 2
+
+
+def test_queueing_for_a_busy_host_does_not_eat_the_deadline():
+    async def go() -> None:
+        limiter = HostLimiter(per_host=1)
+        state = FeedState(url="https://feeds.example.org/b")
+        async with make_client(1) as client:
+            async with limiter.slot("https://feeds.example.org/a"):
+                # Another feed of the same host waits for the slot; its clock has not started.
+                waiting = asyncio.ensure_future(fetch_feed(client, state, limiter, timeout=0.2))
+                await asyncio.sleep(0.4)
+                assert not waiting.done()
+                waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+
+    asyncio.run(go())
+
+
+def test_cancellation_propagates(server: FeedServer):
+    server.route("/rss", FEED, delay=5)
+
+    async def go() -> None:
+        async with make_client(1) as client:
+            task = asyncio.ensure_future(
+                fetch_feed(client, FeedState(url=server.url("/rss")), HostLimiter())
+            )
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(go())
+
+
+def test_dynamic_route_and_unchanged_body_hash(server: FeedServer):
+    served = [FEED, FEED, FEED + b"<!-- changed -->"]
+
+    def next_body(request) -> Route:
+        return Route(body=served[len(server.requests_to("/rss")) - 1])
+
+    server.route_dynamic("/rss", next_body)
+    hashes = [body_hash(fetch(server.url("/rss")).body) for _ in served]
+    assert hashes[0] == hashes[1] != hashes[2]

@@ -1,0 +1,232 @@
+"""parse_feed on feeds written for these tests: each file in tests/feeds/ sits beside
+NAME.expect.json, which says how it is served and what must come out of it."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import pickle
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from minewatch.models import ParsedFeed
+from minewatch.parse import NotAFeed, parse_feed
+from minewatch.textclean import terminal_safe
+
+FEEDS = Path(__file__).parent / "feeds"
+FETCHED_AT = "2026-03-01T12:00:00Z"
+DEFAULT_URL = "https://feeds.example.org/feed"
+CASES = sorted(p for p in FEEDS.glob("*.expect.json"))
+
+
+def load_case(expect_path: Path) -> tuple[bytes, dict, dict]:
+    name = expect_path.name.removesuffix(".expect.json")
+    [feed_path] = [p for p in FEEDS.glob(f"{name}.*") if p != expect_path]
+    expect = json.loads(expect_path.read_text(encoding="utf-8"))
+    body = feed_path.read_bytes()
+    encoding = expect.get("encode")
+    if encoding == "utf-16-le-bom":
+        body = codecs.BOM_UTF16_LE + body.decode("utf-8").encode("utf-16-le")
+    elif encoding == "utf-16-be-bom":
+        body = codecs.BOM_UTF16_BE + body.decode("utf-8").encode("utf-16-be")
+    elif encoding:
+        body = body.decode("utf-8").encode(encoding)
+    headers = {"Content-Type": expect["served_as"], **expect.get("headers", {})}
+    return body, headers, expect
+
+
+def parse(body: bytes, content_type: str = "application/rss+xml", url: str = DEFAULT_URL):
+    return parse_feed(body, {"content-type": content_type}, url, fetched_at=FETCHED_AT)
+
+
+@pytest.mark.parametrize("expect_path", CASES, ids=lambda p: p.name.removesuffix(".expect.json"))
+def test_feed_file(expect_path: Path):
+    body, headers, expect = load_case(expect_path)
+    url = expect.get("url", DEFAULT_URL)
+
+    def run() -> ParsedFeed:
+        return parse_feed(body, headers, url, fetched_at=FETCHED_AT)
+
+    if "error" in expect or "error_prefix" in expect:
+        with pytest.raises(NotAFeed) as raised:
+            run()
+        if "error" in expect:
+            assert str(raised.value) == expect["error"]
+        else:
+            assert str(raised.value).startswith(expect["error_prefix"])
+        return
+
+    feed = run()
+    if "version" in expect:
+        assert feed.version == expect["version"]
+    if "version_prefix" in expect:
+        assert feed.version and feed.version.startswith(expect["version_prefix"])
+    if "title" in expect:
+        assert feed.title == expect["title"]
+    if "warning" in expect:
+        if expect["warning"] is None:
+            assert feed.warning is None
+        else:
+            assert feed.warning and feed.warning.startswith(expect["warning"])
+    if "stories" in expect:
+        assert len(feed.stories) == len(expect["stories"])
+    wanted = expect.get("stories") or expect.get("stories_start") or []
+    assert len(feed.stories) >= max(len(wanted), expect.get("min_stories", 1))
+    for story, fields in zip(feed.stories, wanted, strict=False):
+        got = {name: getattr(story, name) for name in fields}
+        assert got == fields
+    for story in feed.stories:
+        assert story.title or story.summary
+        for text in (story.title, story.summary):
+            if "forbidden" in expect:
+                assert expect["forbidden"] not in text
+            assert len(text) <= expect.get("max_text", 10_000)
+            assert terminal_safe(text) == text and "\n" not in text
+
+
+def test_every_feed_file_has_expectations():
+    feeds = {p.name.split(".")[0] for p in FEEDS.iterdir() if not p.name.endswith(".expect.json")}
+    cases = {p.name.removesuffix(".expect.json") for p in CASES}
+    assert feeds == cases
+
+
+def test_entity_bomb_is_fast_and_small():
+    body, headers, _ = load_case(FEEDS / "entity-bomb.expect.json")
+    started = time.monotonic()
+    feed = parse_feed(body, headers, DEFAULT_URL, fetched_at=FETCHED_AT)
+    assert time.monotonic() - started < 1
+    assert sum(len(s.title) + len(s.summary) for s in feed.stories) < 500
+
+
+def test_external_entity_never_reads_a_local_file(tmp_path: Path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MINEWATCH-SECRET-7731")
+    for declaration in (
+        f'<!ENTITY leak SYSTEM "file://{secret}">',
+        f'<!ENTITY leak SYSTEM "{secret}">',
+        f'<!ENTITY leak PUBLIC "-//x//y" "file://{secret}">',
+    ):
+        body = f"""<?xml version="1.0"?>
+<!DOCTYPE rss [ {declaration} ]>
+<rss version="2.0"><channel><title>t &leak;</title>
+<item><title>Leak &leak; here</title><description>&leak;</description>
+<link>https://xxe.example.org/1</link></item></channel></rss>""".encode()
+        feed = parse(body)
+        texts = [feed.title or ""] + [s.title + s.summary for s in feed.stories]
+        assert feed.stories and all("MINEWATCH-SECRET" not in t for t in texts)
+
+
+def test_doctype_in_utf16_is_removed_too():
+    text = """<?xml version="1.0" encoding="UTF-16"?>
+<!DOCTYPE rss [<!ENTITY a "AAAAAAAAAA"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<rss version="2.0"><channel><item><title>x &b;</title><link>https://a.example/1</link></item>
+</channel></rss>"""
+    feed = parse(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    assert "AAAA" not in feed.stories[0].title
+
+
+def test_line_numbers_survive_the_doctype_cut():
+    body = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+<!ENTITY x "y">
+]>
+<rss version="2.0"><channel><title>t</title>
+<item><title>one</title><link>https://a.example/1</link></item>
+<item><title>two & three</title><link>https://a.example/2</link></item>
+</channel></rss>"""
+    feed = parse(body)
+    assert feed.warning and feed.warning.endswith("at line 7")
+
+
+def test_empty_body_variants():
+    for body in (b"", b"   \n", codecs.BOM_UTF8, codecs.BOM_UTF16_LE):
+        with pytest.raises(NotAFeed, match="^not a feed: empty body$"):
+            parse(body)
+
+
+def test_guid_key_uses_the_feed_url_for_short_guids():
+    body = b"""<rss version="2.0"><channel><item><title>a</title><guid>7</guid>
+</item></channel></rss>"""
+    one = parse(body, url="https://a.example/rss").stories[0].key
+    two = parse(body, url="https://b.example/rss").stories[0].key
+    assert one == "guid:https://a.example/rss#7" and one != two
+
+
+def test_hash_key_is_sha256_of_title_and_summary():
+    body = b"""<rss version="2.0"><channel><item><title>T</title><description>S</description>
+</item></channel></rss>"""
+    [story] = parse(body).stories
+    assert story.key == "hash:" + hashlib.sha256(b"T\nS").hexdigest()
+
+
+def _big_feed(entries: int) -> bytes:
+    items = "".join(
+        f"<item><title>Mine clearance report {i}</title>"
+        f"<link>https://big.example.org/report/{i}</link>"
+        f"<guid>https://big.example.org/report/{i}</guid>"
+        f"<pubDate>Mon, 01 Jan 2024 00:{i % 60:02d}:00 GMT</pubDate>"
+        f"<description>&lt;p&gt;Survey {i} released land in the north.&lt;/p&gt;</description>"
+        "</item>"
+        for i in range(entries)
+    )
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>'
+    return f"{head}{items}</channel></rss>".encode()
+
+
+def test_ten_thousand_entries():
+    body = _big_feed(10_000)
+    started = time.perf_counter()
+    feed = parse(body)
+    elapsed = time.perf_counter() - started
+    assert len(feed.stories) == 10_000
+    assert feed.stories[9_999].title == "Mine clearance report 9999"
+    assert feed.stories[9_999].summary == "Survey 9999 released land in the north."
+    assert elapsed < 8, f"10,000 entries took {elapsed:.1f}s"
+
+
+def test_parse_feed_runs_in_a_worker_process():
+    body = _big_feed(3)
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        feed = pool.submit(parse_feed, body, {}, DEFAULT_URL, fetched_at=FETCHED_AT).result()
+        assert len(feed.stories) == 3
+        with pytest.raises(NotAFeed, match="empty body"):
+            pool.submit(parse_feed, b"", {}, DEFAULT_URL, fetched_at=FETCHED_AT).result()
+
+
+def test_not_a_feed_pickles():
+    exc = pickle.loads(pickle.dumps(NotAFeed("not a feed: text/html")))
+    assert isinstance(exc, NotAFeed) and str(exc) == "not a feed: text/html"
+
+
+VALID = _big_feed(2)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.builds(
+            lambda cut, junk: VALID[:cut] + junk + VALID[cut:],
+            st.integers(0, len(VALID)),
+            st.binary(max_size=20),
+        ),
+        st.builds(lambda cut: VALID[:cut], st.integers(0, len(VALID))),
+    ),
+    st.sampled_from(["application/rss+xml", "text/html", "application/json", "text/xml", ""]),
+)
+def test_any_bytes_give_a_feed_or_not_a_feed(body: bytes, content_type: str):
+    try:
+        feed = parse(body, content_type)
+    except NotAFeed as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    for story in feed.stories:
+        assert story.title or story.summary
+        assert story.published.endswith("Z") and len(story.published) == 20
+        assert story.url is None or story.url.startswith(("http://", "https://"))

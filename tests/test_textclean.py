@@ -1,0 +1,79 @@
+"""clean_text and terminal_safe: plain, printable, NFC text out of anything a feed sends."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minewatch.textclean import clean_text, terminal_safe
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("<p>Mines <b>cleared</b></p><p>in Angola</p>", "Mines cleared in Angola"),
+        ("w<b>or</b>d", "word"),  # inline tags do not split words
+        ("one<br>two<br/>three", "one two three"),
+        ("AT&amp;T &lt;3 &eacute;t&#233; &#x2014; &nbsp;x", "AT&T <3 été — x"),
+        ("Tom &amp;amp; Jerry", "Tom &amp; Jerry"),  # one level of escaping is decoded, no more
+        ("  lots\tof \n\n whitespace\r\n ", "lots of whitespace"),
+        ("<script>alert(1)</script>Safe<style>p{}</style>", "Safe"),
+        ("Q&A: <script> tags explained", "Q&A: tags explained"),  # never closed: a word
+        ("<![CDATA[inside]]> data", "inside data"),
+        ("<![weird[ section ]]>text", "text"),
+        ("5 < 6 & 7 > 3", "5 < 6 & 7 > 3"),
+        ("\x1b[31mRed\x1b[0m alert", "Red alert"),
+        ("&#27;[1mbold&#x1B;[0m", "bold"),
+        ("title\x1b]0;window title\x07 after", "title after"),
+        ("bell\x07 and nul\x00 and del\x7f", "bell and nul and del"),
+        ("invoice \u202efdp.exe\u202c", "invoice fdp.exe"),
+        ("\u2067isolated\u2069", "isolated"),
+        ("[bold red]kept[/]", "[bold red]kept[/]"),
+        ("e\u0301", "\u00e9"),  # NFC
+        ("\ufeffBOM at start", "BOM at start"),
+        ("a\u00a0b\u2028c", "a b c"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_clean_text(raw: str | None, clean: str):
+    assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("plain", "plain"),
+        ("\x1b[2Jcleared", "cleared"),
+        ("keep\nnewlines\tand tabs", "keep\nnewlines\tand tabs"),
+        ("carriage\rreturn", "carriagereturn"),
+        ("rtl \u202eoverride", "rtl override"),
+        ("c1 \x9b31m", "c1 31m"),
+        ("<b>markup is not touched</b> &amp;", "<b>markup is not touched</b> &amp;"),
+    ],
+)
+def test_terminal_safe(raw: str, safe: str):
+    assert terminal_safe(raw) == safe
+
+
+@given(st.text())
+def test_clean_text_is_always_safe_single_line_nfc(raw: str):
+    clean = clean_text(raw)
+    assert not UNSAFE.search(clean)
+    assert "\x1b" not in clean and "\n" not in clean
+    assert clean == clean.strip() and "  " not in clean
+    assert unicodedata.is_normalized("NFC", clean)
+    assert clean_text(clean) == clean_text(clean_text(clean))
+
+
+@given(st.text())
+def test_terminal_safe_removes_every_unsafe_character(raw: str):
+    safe = terminal_safe(raw)
+    assert not UNSAFE.search(safe) and "\x1b" not in safe
+    assert terminal_safe(safe) == safe
