@@ -1,7 +1,8 @@
 """One poll at a time: an advisory lock on a file beside the database.
 
-The kernel drops the lock when the process dies, even by SIGKILL, so a killed poll never
-leaves a stale lock for the next cron run to trip over.
+A POSIX record lock (lockf), not flock: it belongs to this process alone, so the parsing
+worker processes a poll forks never hold it, and the kernel drops it the moment the poll
+dies, even by SIGKILL. A killed poll never leaves a stale lock for the next cron run.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ def poll_lock(db_path: Path) -> Iterator[None]:
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             raise LockHeldError(
                 f"another poll is running on {db_path} (lock {lock_path}); nothing done"
             ) from None

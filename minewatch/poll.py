@@ -9,6 +9,9 @@ exception: the other feeds are stored all the same.
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from minewatch.pipeline import process_body
 from minewatch.store import Store
 from minewatch.timeutil import iso, now_utc, parse_iso
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 MAX_BACKOFF = timedelta(hours=24)
 FIRST_BACKOFF = timedelta(minutes=30)
 
@@ -69,6 +73,18 @@ class PollReport:
         }
 
 
+def _die_with_parent() -> None:
+    """A parsing worker ends when the poll that started it dies (a SIGKILLed cron run must
+    not leave orphans behind). Linux only; elsewhere the worker ends on its own later."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the request took hold
+        os._exit(0)
+
+
 def backoff_after(failures: int) -> timedelta:
     """No wait after a first failure (the next cron run retries); then 30 min, doubling to 24 h."""
     if failures <= 1:
@@ -104,7 +120,8 @@ async def _poll(
 
     def executor() -> Executor:
         if not pool:  # started on the first body to parse: an all-304 poll never pays for it
-            pool.append(ProcessPoolExecutor(max_workers=max(1, options.workers)))
+            pool.append(ProcessPoolExecutor(max_workers=max(1, options.workers),
+                                            initializer=_die_with_parent))
         return pool[0]
 
     async def one(spec: FeedSpec) -> None:
@@ -166,8 +183,8 @@ async def _poll_feed(
         else:
             loop = asyncio.get_running_loop()
             parsed = await loop.run_in_executor(
-                executor(), process_body, result.body, result.headers,
-                result.final_url or state.url, fetched, spec.keep,
+                executor(), process_body, result.body, result.headers, spec.url, fetched,
+                spec.keep,
             )
             if parsed.error:
                 error = parsed.error

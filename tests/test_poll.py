@@ -9,8 +9,6 @@ from pathlib import Path
 from feedgen import OFF_TOPIC_SUMMARY, Item, feeds_yaml, rss
 from feedserver import feed_server
 
-from minewatch.lock import poll_lock
-
 
 def db_rows(sql: str) -> list[tuple]:
     import os
@@ -160,16 +158,27 @@ def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
 
 
 def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated):
-    with feed_server() as server:
-        server.route("/wire.xml", rss([Item("l-1", "Mines")]))
-        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
-        import os
+    import os
+    import subprocess
+    import sys
 
-        db = Path(os.environ["MINEWATCH_DB"])
-        with poll_lock(db):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from minewatch.lock import poll_lock\n"
+         "with poll_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(30)",
+         os.environ["MINEWATCH_DB"]], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with feed_server() as server:
+            server.route("/wire.xml", rss([Item("l-1", "Mines")]))
+            write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
             run = cli("poll")
-        assert run.code == 3 and "another poll" in run.err
-        assert server.requests_to("/wire.xml") == []
+            assert run.code == 3 and "another poll" in run.err
+            assert server.requests_to("/wire.xml") == []
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
 
 
 def test_hostile_titles_are_stored_clean_and_shown_literally(cli, isolated):
