@@ -22,7 +22,7 @@ from minewatch.render import marked, safe, unmarked, with_spans
 from minewatch.textclean import terminal_safe
 from minewatch.timeutil import to_local
 
-CONTEXT = 50  # characters of context shown around a tag's evidence
+CONTEXT = 30  # characters of context shown around a tag's evidence
 
 
 def local_time(iso_text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -61,17 +61,20 @@ def poll_progress(total: int) -> Iterator[Callable[[Any], None]]:
 
 # ---------------------------------------------------------------------------- tag
 def tag_text(text: str, result: TagResult, events: Sequence[Event]) -> Group:
+    """Each tag as `kind value "evidence"`, then the words around it with the evidence
+    highlighted, so the reason for every label is on screen."""
     parts: list[Any] = [Text(f"relevant: {'yes' if result.relevant else 'no'}", style="bold")]
     if not result.tags:
         parts.append(Text("no tags"))
     for t in result.tags:
         line = Text(f"{t.kind:<12} {t.value:<14} ")
-        line.append_text(context(text, t.start, t.end))
+        line.append_text(safe(f'"{t.evidence}"', "bold"))
         parts.append(line)
+        parts.append(Text("    ").append_text(context(text, t.start, t.end)))
     for e in events:
         parts.append(Text(event_line(e.actor, e.action, e.recipient, e.mine_type, e.negated),
                           style="bold"))
-        parts.append(Text("  ").append_text(safe(e.evidence)))
+        parts.append(Text("    ").append_text(safe(e.evidence)))
     return Group(*parts)
 
 
