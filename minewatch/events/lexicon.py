@@ -1,0 +1,88 @@
+"""The event lexicon (patterns.yaml) compiled once: trigger regexes per action and the rule cues."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+ACTIONS = (
+    "use",
+    "transfer",
+    "produce",
+    "destroy_stockpile",
+    "restrict",
+    "withdraw",
+    "join",
+    "clear",
+)
+_FLAGS = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    action: str
+    needs: str  # mine | treaty | stockpile | none
+    triggers: tuple[re.Pattern[str], ...]
+    alone: tuple[re.Pattern[str], ...] = ()  # need no context word
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    context_window: int
+    actions: tuple[ActionSpec, ...]
+    transfer_from: tuple[re.Pattern[str], ...]
+    adjective_actions: dict[str, re.Pattern[str]]
+    mine_words: re.Pattern[str]
+    out_of_scope_mines: re.Pattern[str]
+    stockpile_words: re.Pattern[str]
+    treaty_words: re.Pattern[str]
+    other_treaties: re.Pattern[str]
+    ottawa_names: re.Pattern[str]
+    treaty_step_nouns: re.Pattern[str]
+    mine_models: dict[str, re.Pattern[str]]
+    cues: dict[str, re.Pattern[str]]
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _FLAGS)
+
+
+def parse_lexicon(raw: dict) -> Lexicon:
+    """Build a Lexicon from the YAML mapping; unknown actions are an error, not a silent skip."""
+    specs = []
+    for action, body in raw["actions"].items():
+        if action not in ACTIONS:
+            raise ValueError(f"patterns.yaml: unknown action {action!r}")
+        specs.append(
+            ActionSpec(
+                action,
+                body["needs"],
+                tuple(_compile(p) for p in body["triggers"]),
+                tuple(_compile(p) for p in body.get("alone", ())),
+            )
+        )
+    return Lexicon(
+        context_window=int(raw.get("context_window", 120)),
+        actions=tuple(specs),
+        transfer_from=tuple(_compile(p) for p in raw["transfer_from"]),
+        adjective_actions={k: _compile(v) for k, v in raw["adjective_actions"].items()},
+        mine_words=_compile(raw["mine_words"]),
+        out_of_scope_mines=_compile(raw["out_of_scope_mines"]),
+        stockpile_words=_compile(raw["stockpile_words"]),
+        treaty_words=_compile(raw["treaty_words"]),
+        other_treaties=_compile(raw["other_treaties"]),
+        ottawa_names=_compile(raw["ottawa_names"]),
+        treaty_step_nouns=_compile(raw["treaty_step_nouns"]),
+        mine_models={k: _compile(v) for k, v in raw["mine_models"].items()},
+        cues={k: _compile(v) for k, v in raw["cues"].items()},
+    )
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    text = resources.files("minewatch.events").joinpath("patterns.yaml").read_text("utf-8")
+    return parse_lexicon(yaml.safe_load(text))
