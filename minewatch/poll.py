@@ -35,7 +35,7 @@ class PollOptions:
     timeout: float = 20.0
     force: bool = False
     max_bytes: int = 10_000_000
-    workers: int = 1  # parsing processes beside the event loop's own
+    workers: int = os.cpu_count() or 1  # parsing processes beside the event loop
 
 
 @dataclass

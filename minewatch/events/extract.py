@@ -135,6 +135,8 @@ def extract_events(
 ) -> list[Event]:
     """Events in the text, one per (actor, action, negated), in order of first evidence."""
     lex = lexicon or default_lexicon()
+    if not any(t.kind == "country" for t in tags):
+        return []  # every event needs a state
     countries = sorted(
         (_Country(t.value.upper(), t.start, t.end) for t in tags if t.kind == "country"),
         key=lambda c: (c.start, c.end),
@@ -146,8 +148,9 @@ def extract_events(
     ottawa_in_text = bool(lex.ottawa_names.search(text))
     for span in sentence_spans(text):
         reader = _SentenceReader(text, span, countries, lex, topic, ottawa_in_text)
-        found.extend(reader.events())
-        deniers.extend((code, span) for code in reader.standalone_deniers())
+        if lex.any_cue.search(text, *span):  # no cue word: nothing in it can start an event
+            found.extend(reader.events())
+            deniers.extend((code, span) for code in reader.standalone_deniers())
         topic = reader.next_topic(found)
     found.extend(_denials_of_accusations(found, deniers))
     return _merge(text, found, type_spans, lex)

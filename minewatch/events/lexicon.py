@@ -45,6 +45,8 @@ class Lexicon:
     treaty_step_nouns: re.Pattern[str]
     mine_models: dict[str, re.Pattern[str]]
     cues: dict[str, re.Pattern[str]]
+    any_cue: re.Pattern[str]  # every pattern that can start an event, in one: a text it
+    #                           does not match anywhere has no event, so it is skipped fast
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -65,7 +67,12 @@ def parse_lexicon(raw: dict) -> Lexicon:
                 tuple(_compile(p) for p in body.get("alone", ())),
             )
         )
+    starters = [p for spec in specs for p in (*spec.triggers, *spec.alone)]
+    starters += [_compile(p) for p in raw["transfer_from"]]
+    starters += [_compile(v) for v in raw["adjective_actions"].values()]
+    starters.append(_compile(raw["cues"]["denial"]))
     return Lexicon(
+        any_cue=_compile("|".join(f"(?:{p.pattern})" for p in starters)),
         context_window=int(raw.get("context_window", 120)),
         actions=tuple(specs),
         transfer_from=tuple(_compile(p) for p in raw["transfer_from"]),
