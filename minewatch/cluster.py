@@ -873,8 +873,8 @@ def _country_codes() -> dict[str, str]:
 
 
 COUNTRY_CODES = _country_codes()
-COUNTRY_PATTERN = re.compile(
-    r"(?<![\w'’-])(?:"
+COUNTRY_PATTERN = re.compile(  # \b first: positions inside words fail before the long list
+    r"\b(?<![\w'’-])(?:"
     + "|".join(re.escape(a) for a in sorted(COUNTRY_CODES, key=len, reverse=True))
     + r")(?![\w-])",
     re.IGNORECASE,

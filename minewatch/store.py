@@ -514,7 +514,7 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         )
 
     # ------------------------------------------------------------------ clusters
-    def cluster_pending(self, max_candidates: int = 400) -> int:
+    def cluster_pending(self, max_candidates: int = 200) -> int:
         """Give every relevant story without a cluster one: it joins the cluster of an earlier
         report of the same event within the window, or opens its own. Returns how many.
 
