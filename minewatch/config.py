@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from importlib import resources
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from minewatch.errors import ConfigError
 from minewatch.models import FeedSpec
@@ -47,6 +46,8 @@ def load_feeds(path: Path) -> list[FeedSpec]:
 
 def parse_feeds(text: str, where: str) -> list[FeedSpec]:
     """Validate a feeds file; every error names its line, so a user can fix it at once."""
+    import yaml  # here, not at the top: commands that only read the database skip it
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -70,7 +71,9 @@ def parse_feeds(text: str, where: str) -> list[FeedSpec]:
     return specs
 
 
-def _mapping_value(root: yaml.Node, key: str, where: str) -> yaml.Node:
+def _mapping_value(root: Any, key: str, where: str) -> Any:
+    import yaml
+
     if not isinstance(root, yaml.MappingNode):
         raise ConfigError(f"{where}:{root.start_mark.line + 1}: expected a mapping with `feeds:`")
     for key_node, value_node in root.value:
@@ -79,7 +82,9 @@ def _mapping_value(root: yaml.Node, key: str, where: str) -> yaml.Node:
     raise ConfigError(f"{where}:{root.start_mark.line + 1}: missing `feeds:` list")
 
 
-def _feed_spec(node: yaml.Node, where: str) -> FeedSpec:
+def _feed_spec(node: Any, where: str) -> FeedSpec:
+    import yaml
+
     line = node.start_mark.line + 1
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError(f"{where}:{line}: each feed must be a mapping with at least `url:`")

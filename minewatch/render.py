@@ -15,10 +15,9 @@ from typing import IO
 from rich.console import Console
 from rich.text import Text
 
+from minewatch.formats import HIGHLIGHT_END, HIGHLIGHT_START
 from minewatch.textclean import terminal_safe
 
-HIGHLIGHT_START = "\x02"  # snippet markers from the store; feed text never holds them
-HIGHLIGHT_END = "\x03"
 HIGHLIGHT_STYLE = "bold yellow"
 
 
@@ -67,11 +66,6 @@ def marked(snippet: str, style: str = HIGHLIGHT_STYLE) -> Text:
         else:
             out.append(terminal_safe(part), style=style if on else None)
     return out
-
-
-def unmarked(snippet: str) -> str:
-    """A snippet for machine formats: markers dropped, text made safe."""
-    return terminal_safe(snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, ""))
 
 
 def _split_marks(snippet: str) -> list[str]:

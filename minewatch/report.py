@@ -6,9 +6,6 @@ JSON, JSONL and CSV never go through rich. Every piece of feed text goes through
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from minewatch.models import Event, TagResult
-from minewatch.render import marked, safe, unmarked, with_spans
+from minewatch.render import marked, safe, with_spans
 from minewatch.textclean import terminal_safe
 from minewatch.timeutil import to_local
 
@@ -119,39 +116,6 @@ def feeds_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 
 # ---------------------------------------------------------------------------- search
-SEARCH_KEYS = ("id", "title", "url", "published", "source", "tags", "snippet", "score")
-
-
-def search_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with the stable keys of the machine formats; snippets without highlight marks."""
-    return [
-        {
-            "id": r["id"], "title": terminal_safe(r["title"]), "url": r["url"],
-            "published": r["published"], "source": terminal_safe(r["source"] or ""),
-            "tags": list(r["tags"]), "snippet": unmarked(r["snippet"] or ""),
-            "score": round(-r["score"], 4) if r["score"] is not None else None,
-        }
-        for r in rows
-    ]
-
-
-def search_json(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps(search_records(rows), ensure_ascii=False, indent=2) + "\n"
-
-
-def search_jsonl(rows: Sequence[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in search_records(rows))
-
-
-def search_csv(rows: Sequence[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=SEARCH_KEYS, lineterminator="\n")
-    writer.writeheader()
-    for r in search_records(rows):
-        writer.writerow({**r, "tags": " ".join(r["tags"])})
-    return buf.getvalue()
-
-
 def search_table(rows: Sequence[dict[str, Any]]) -> Table:
     table = Table(box=None, pad_edge=False, header_style="bold", expand=False)
     table.add_column("id", justify="right", no_wrap=True)

@@ -197,7 +197,7 @@ def search(
       minewatch search 'withdraw* NEAR ottawa' --country LT --since 2025-01-01
       minewatch search anti-personnel --tag nonpersistent --country UA --format json
     """
-    from minewatch import report
+    from minewatch import formats
     from minewatch.search import build_filter, run_search
 
     filt = build_filter(tags=tag or (), countries=country or (), source=source,
@@ -208,13 +208,15 @@ def search(
         if fmt is SearchFormat.table:
             return
     if fmt is SearchFormat.json:
-        sys.stdout.write(report.search_json(rows))
+        sys.stdout.write(formats.search_json(rows))
     elif fmt is SearchFormat.jsonl:
-        sys.stdout.write(report.search_jsonl(rows))
+        sys.stdout.write(formats.search_jsonl(rows))
     elif fmt is SearchFormat.csv:
-        sys.stdout.write(report.search_csv(rows))
+        sys.stdout.write(formats.search_csv(rows))
     else:
-        console().print(report.search_table(rows))
+        from minewatch.report import search_table
+
+        console().print(search_table(rows))
 
 
 @app.command()

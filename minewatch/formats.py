@@ -1,0 +1,55 @@
+"""Machine formats of search results (JSON, JSONL, CSV): stable keys, no rich, no markup.
+
+Kept apart from the terminal renderers so `minewatch search --format json` never imports rich.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from minewatch.textclean import terminal_safe
+
+HIGHLIGHT_START = "\x02"  # snippet markers from the store; feed text never holds them
+HIGHLIGHT_END = "\x03"
+
+
+def unmarked(snippet: str) -> str:
+    """A snippet for machine formats: markers dropped, text made safe."""
+    return terminal_safe(snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, ""))
+
+
+SEARCH_KEYS = ("id", "title", "url", "published", "source", "tags", "snippet", "score")
+
+
+def search_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the stable keys of the machine formats; snippets without highlight marks."""
+    return [
+        {
+            "id": r["id"], "title": terminal_safe(r["title"]), "url": r["url"],
+            "published": r["published"], "source": terminal_safe(r["source"] or ""),
+            "tags": list(r["tags"]), "snippet": unmarked(r["snippet"] or ""),
+            "score": round(-r["score"], 4) if r["score"] is not None else None,
+        }
+        for r in rows
+    ]
+
+
+def search_json(rows: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(search_records(rows), ensure_ascii=False, indent=2) + "\n"
+
+
+def search_jsonl(rows: Sequence[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in search_records(rows))
+
+
+def search_csv(rows: Sequence[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=SEARCH_KEYS, lineterminator="\n")
+    writer.writeheader()
+    for r in search_records(rows):
+        writer.writerow({**r, "tags": " ".join(r["tags"])})
+    return buf.getvalue()
