@@ -159,32 +159,53 @@ def story_view(d: dict[str, Any]) -> Group:
         if not tags:
             continue
         parts.append(Text(KIND_TITLES.get(kind, kind), style="bold underline"))
-        for t in tags:
-            lo = t["start"] - t["sentence_start"]
-            sentence = with_spans(t["sentence"], [(lo, lo + len(t["evidence"]))])
-            parts.append(Text(f"  {t['value']:<14} ").append_text(sentence))
+        lines: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        for t in tags:  # one line per value and sentence, every piece of evidence lit
+            lines.setdefault((t["value"], t["sentence_start"]), []).append(t)
+        grid = _grid()
+        for (value, offset), group in lines.items():
+            spans = [(t["start"] - offset, t["end"] - offset) for t in group]
+            grid.add_row(value, with_spans(group[0]["sentence"], spans))
+        parts.append(grid)
     if d.get("treaty_status"):
         parts.append(Text("Ottawa Convention standing on the story's date", style="bold underline"))
+        grid = _grid()
         for st in d["treaty_status"]:
-            parts.append(Text(f"  {st['country']:<4} {treaty_line(st)}"))
+            grid.add_row(st["country"], treaty_line(st))
+        parts.append(grid)
     if d.get("events"):
         parts.append(Text("policy events", style="bold underline"))
+        grid = _grid()
         for e in d["events"]:
-            parts.append(Text("  " + event_line(e["actor"], e["action"], e["recipient"],
-                                                e["mine_type"], e["negated"])))
-            parts.append(Text("    ").append_text(safe(e["evidence"])))
+            move = event_line(e["actor"], e["action"], e["recipient"], e["mine_type"],
+                              e["negated"])[7:]
+            grid.add_row(move, safe(e["evidence"]))
+        parts.append(grid)
     return Group(*parts)
 
 
+def _grid() -> Table:
+    """Two columns, the second wrapping under itself: label, then text."""
+    grid = Table(box=None, show_header=False, padding=(0, 1, 0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
 def treaty_line(status: dict[str, Any]) -> str:
-    words = [status["status"].replace("_", " ")]
+    """'withdrawing (withdrawal deposited 2025-06-27); pending: withdrawal effective ...'."""
+    def step_text(step: dict[str, Any]) -> str:
+        return f"{step['kind'].replace('_', ' ')} {step['date']}"
+
+    line = status["status"].replace("_", " ")
     steps = status.get("steps") or []
     if steps:
-        last = steps[-1]
-        words.append(f"({last['kind'].replace('_', ' ')} {last['date']})")
-    for step in status.get("pending") or []:
-        words.append(f"pending: {step['kind'].replace('_', ' ')} {step['date']}")
-    return " ".join(words)
+        line += f" ({step_text(steps[-1])})"
+    done = {step_text(s) for s in steps}
+    pending = [step_text(s) for s in status.get("pending") or [] if step_text(s) not in done]
+    if pending:
+        line += "; pending: " + ", ".join(pending)
+    return line
 
 
 # ---------------------------------------------------------------------------- events, treaty
