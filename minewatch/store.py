@@ -187,76 +187,72 @@ class PeriodQueries:
         marks = ",".join("?" * len(codes))
         rows = self.conn.execute(
             "SELECT DISTINCT s.published, t.value, COALESCE(s.cluster_id, s.id) FROM stories s "
-            "JOIN tags t ON t.story_id = s.id AND t.kind = 'country' "
+            "CROSS JOIN tags t ON t.story_id = s.id AND t.kind = 'country' "
             "WHERE s.relevant = 1 AND s.published >= ? AND s.published < ? "
             f"AND t.value IN ({marks})",
             [start, end, *codes],
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def timeline_counts(
-        self, f: StoryFilter, bucket_sql: str, split_kind: str | None
-    ) -> list[tuple[str, str | None, int]]:
-        """(period, split value or None, clusters) for relevant stories matching the filter."""
-        where, params = self._filter_sql(f)
-        where.insert(0, "s.relevant = 1")
-        bucket = bucket_sql.format(col="s.published")
-        if split_kind:
-            sql = (
-                f"SELECT {bucket} AS period, t.value, "
-                "COUNT(DISTINCT COALESCE(s.cluster_id, s.id)) "
-                "FROM stories s JOIN tags t ON t.story_id = s.id AND t.kind = ? "
-                f"WHERE {' AND '.join(where)} GROUP BY period, t.value ORDER BY period"
-            )
-            params = [split_kind, *params]
-        else:
-            sql = (
-                f"SELECT {bucket} AS period, NULL, COUNT(DISTINCT COALESCE(s.cluster_id, s.id)) "
-                f"FROM stories s WHERE {' AND '.join(where)} GROUP BY period ORDER BY period"
-            )
-        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, params)]
-
-    def timeline_leaders(self, f: StoryFilter, bucket_sql: str) -> dict[str, dict[str, Any]]:
-        """Per period, its largest cluster: size and the headline of its first story."""
+    def timeline_periods(self, f: StoryFilter, bucket_sql: str) -> dict[str, dict[str, Any]]:
+        """Per period, in one pass: how many clusters, and the largest one with its size and
+        the headline of its first story."""
         where, params = self._filter_sql(f)
         where.insert(0, "s.relevant = 1")
         bucket = bucket_sql.format(col="s.published")
         # SQLite returns the bare columns of the row that holds MAX(n) in each group.
         sql = (
-            "SELECT period, cluster, MAX(n) AS size, first_id FROM ("
+            "SELECT period, COUNT(*), cluster, MAX(n), first_id FROM ("
             f"  SELECT {bucket} AS period, COALESCE(s.cluster_id, s.id) AS cluster, "
             "   COUNT(*) AS n, MIN(s.id) AS first_id FROM stories s "
             f"  WHERE {' AND '.join(where)} GROUP BY period, cluster"
-            ") GROUP BY period"
+            ") GROUP BY period ORDER BY period"
         )
-        leaders = {r[0]: {"cluster": r[1], "size": r[2], "story_id": r[3]}
+        periods = {r[0]: {"clusters": r[1], "cluster": r[2], "size": r[3], "story_id": r[4]}
                    for r in self.conn.execute(sql, params)}
-        titles = self._titles([v["story_id"] for v in leaders.values()])
-        for v in leaders.values():
+        titles = self._titles([v["story_id"] for v in periods.values()])
+        for v in periods.values():
             v["headline"] = titles.get(v["story_id"], "")
-        return leaders
+        return periods
 
-    def first_mentions(self, f: StoryFilter, kind: str) -> dict[str, str]:
-        """Tag values of a kind whose first relevant story ever falls inside the filter's range:
-        value -> that story's published time."""
+    def timeline_split(
+        self, f: StoryFilter, bucket_sql: str, kind: str
+    ) -> list[tuple[str, str, int]]:
+        """(period, tag value, clusters) for relevant stories matching the filter."""
         where, params = self._filter_sql(f)
         where.insert(0, "s.relevant = 1")
-        rows = self.conn.execute(
-            "SELECT t.value, MIN(s.published) FROM stories s "
-            "JOIN tags t ON t.story_id = s.id AND t.kind = ? "
-            f"WHERE {' AND '.join(where)} GROUP BY t.value",
-            [kind, *params],
-        ).fetchall()
-        firsts: dict[str, str] = {}
-        for value, first in rows:
-            earlier = self.conn.execute(
-                "SELECT 1 FROM tags t JOIN stories s ON s.id = t.story_id "
-                "WHERE t.value = ? AND t.kind = ? AND s.relevant = 1 AND s.published < ? LIMIT 1",
-                [value, kind, first],
-            ).fetchone()
-            if earlier is None:
-                firsts[value] = first
-        return firsts
+        bucket = bucket_sql.format(col="s.published")
+        # CROSS JOIN keeps SQLite on the stories of the range first, then their tags.
+        sql = (
+            f"SELECT {bucket} AS period, t.value, COUNT(DISTINCT COALESCE(s.cluster_id, s.id)) "
+            "FROM stories s CROSS JOIN tags t ON t.story_id = s.id AND t.kind = ? "
+            f"WHERE {' AND '.join(where)} GROUP BY period, t.value ORDER BY period"
+        )
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql, [kind, *params])]
+
+    def first_mentions(self, f: StoryFilter, kind: str) -> dict[str, str]:
+        """Tag values of a kind whose first relevant story ever falls inside the filter's range
+        and matches the filter: value -> that story's published time."""
+        sql = "SELECT value, published, story_id FROM tag_firsts WHERE kind = ?"
+        params: list[Any] = [kind]
+        if f.since:
+            sql += " AND published >= ?"
+            params.append(f.since)
+        if f.until:
+            sql += " AND published < ?"
+            params.append(f.until)
+        firsts = self.conn.execute(sql, params).fetchall()
+        where, filter_params = self._filter_sql(f)
+        matching: set[int] = set()
+        for chunk in _chunks([r[2] for r in firsts]):
+            marks = ",".join("?" * len(chunk))
+            matching.update(r[0] for r in self.conn.execute(
+                f"SELECT s.id FROM stories s WHERE s.id IN ({marks}) "
+                f"AND {' AND '.join(['s.relevant = 1', *where])}",
+                [*chunk, *filter_params],
+            ))
+        return {value: published for value, published, story_id in firsts
+                if story_id in matching}
 
     def period_events(self, f: StoryFilter) -> list[dict[str, Any]]:
         where, params = self._filter_sql(f)
@@ -498,6 +494,8 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
             [story_id, feed_id, now],
         )
         self._insert_labels(story_id, item.tags, item.events)
+        if item.relevant:
+            self._note_firsts(story_id, s.published, item.tags)
         return story_id
 
     def _insert_labels(self, story_id: int, tags: Sequence[Tag], events: Sequence[Event]) -> None:
@@ -512,6 +510,31 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
             [(story_id, e.actor, e.action, e.recipient, e.mine_type, int(e.negated),
               e.evidence, e.start, e.end) for e in events],
         )
+
+    def _note_firsts(self, story_id: int, published: str, tags: Sequence[Tag]) -> None:
+        """A relevant story becomes its tag values' first one when none is older."""
+        self.conn.executemany(
+            "INSERT INTO tag_firsts (kind, value, published, story_id) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (kind, value) DO UPDATE SET published = excluded.published, "
+            "story_id = excluded.story_id WHERE excluded.published < tag_firsts.published",
+            [(kind, value, published, story_id)
+             for kind, value in {(t.kind, t.value) for t in tags}],
+        )
+
+    def _forget_firsts(self, story_id: int) -> None:
+        """After a story's tags are gone, the values it was first for find their next first."""
+        held = self.conn.execute(
+            "SELECT kind, value FROM tag_firsts WHERE story_id = ?", [story_id]
+        ).fetchall()
+        self.conn.execute("DELETE FROM tag_firsts WHERE story_id = ?", [story_id])
+        for kind, value in held:
+            self.conn.execute(
+                "INSERT INTO tag_firsts (kind, value, published, story_id) "
+                "SELECT t.kind, t.value, MIN(s.published), s.id FROM tags t "
+                "JOIN stories s ON s.id = t.story_id "
+                "WHERE t.value = ? AND t.kind = ? AND s.relevant = 1 GROUP BY t.kind, t.value",
+                [value, kind],
+            )
 
     # ------------------------------------------------------------------ clusters
     def cluster_pending(self, max_candidates: int = 200) -> int:
@@ -724,4 +747,10 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
             "UPDATE stories SET relevant = ?, tagger_version = ? WHERE id = ?",
             [int(relevant), tagger_version, story_id],
         )
+        self._forget_firsts(story_id)
         self._insert_labels(story_id, tags, events)
+        if relevant:
+            published = self.conn.execute(
+                "SELECT published FROM stories WHERE id = ?", [story_id]
+            ).fetchone()[0]
+            self._note_firsts(story_id, published, tags)

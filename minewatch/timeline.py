@@ -27,13 +27,13 @@ def build_timeline(
     if split is not None and split not in SPLITS:
         raise UsageError(f"--split: one of {', '.join(SPLITS)}")
     bucket = BUCKETS[by]
-    totals = {p: n for p, _, n in store.timeline_counts(f, bucket, None)}
+    leaders = store.timeline_periods(f, bucket)
+    totals = {p: v["clusters"] for p, v in leaders.items()}
     series: dict[str, dict[str, int]] = {}
     if split:
-        for period, value, n in store.timeline_counts(f, bucket, SPLITS[split]):
+        for period, value, n in store.timeline_split(f, bucket, SPLITS[split]):
             series.setdefault(value, {})[period] = n
         series = _top_series(series)
-    leaders = store.timeline_leaders(f, bucket) if totals else {}
     firsts: dict[str, list[str]] = {}
     if totals:
         new_countries: dict[str, list[str]] = {}
