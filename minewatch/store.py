@@ -117,7 +117,8 @@ class StoryQueries:
     ) -> list[dict[str, Any]]:
         """Stories matching an FTS5 expression (None: all) and the filters, best first.
 
-        bm25 weighs a title match ten times a summary match."""
+        Relevance is FTS5's rank, set to bm25 with a title match weighing ten times a summary
+        match (migration m003); equal ranks keep the index's order."""
         where, params = self._filter_sql(f)
         if after_id is not None:
             where.append("s.id > ?")
@@ -129,13 +130,13 @@ class StoryQueries:
         if fts:
             sql = (
                 "SELECT s.id, s.title, s.url, s.published, COALESCE(fd.name, fd.url) AS source, "
-                "bm25(stories_fts, 10.0, 1.0) AS score, "
+                "stories_fts.rank AS score, "
                 "snippet(stories_fts, -1, char(2), char(3), '…', 16) AS snippet "
                 "FROM stories_fts JOIN stories s ON s.id = stories_fts.rowid "
                 "LEFT JOIN feeds fd ON fd.id = s.feed_id WHERE stories_fts MATCH ?"
             )
             params.insert(0, fts)
-            order_by = order.get(sort, "score, s.published DESC")
+            order_by = order.get(sort, "stories_fts.rank")
         else:
             sql = (
                 "SELECT s.id, s.title, s.url, s.published, COALESCE(fd.name, fd.url) AS source, "
