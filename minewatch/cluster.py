@@ -23,6 +23,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
+import ahocorasick
+
 from minewatch.cluster_words import (
     CAPITALISED_COMMON,
     CONCEPT_GROUPS,
@@ -582,9 +584,40 @@ def _mark_countries(text: str) -> str:
     )
     text = ABBREVIATIONS.sub(lambda m: f" {_COUNTRY_MARK}{ABBREVIATION_CODES[m.group(0)]} ",
                                  text)
-    return COUNTRY_PATTERN.sub(
-        lambda m: f"{_COUNTRY_MARK}{COUNTRY_CODES[m.group(0).lower()]}", text
-    )
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer: offsets would drift
+        return COUNTRY_PATTERN.sub(
+            lambda m: f"{_COUNTRY_MARK}{COUNTRY_CODES[m.group(0).lower()]}", text
+        )
+    pieces: list[str] = []
+    done = 0
+    for start, end in _country_spans(lowered):
+        pieces += [text[done:start], _COUNTRY_MARK, COUNTRY_CODES[lowered[start:end]]]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _country_spans(lowered: str) -> list[tuple[int, int]]:
+    """Where COUNTRY_PATTERN would match, found in one Aho-Corasick pass: at each start on a
+    word edge the longest name that also ends on one, leftmost first, never overlapping."""
+    longest: dict[int, int] = {}
+    last = len(lowered) - 1
+    for end, size in _COUNTRY_AUTOMATON.iter(lowered):
+        start = end - size + 1
+        if start and (lowered[start - 1] in _WORD_JOINERS or lowered[start - 1].isalnum()):
+            continue
+        if end < last and (lowered[end + 1] in "_-" or lowered[end + 1].isalnum()):
+            continue
+        if size > longest.get(start, 0):
+            longest[start] = size
+    spans: list[tuple[int, int]] = []
+    free_from = 0
+    for start in sorted(longest):
+        if start >= free_from:
+            free_from = start + longest[start]
+            spans.append((start, free_from))
+    return spans
 
 
 # --- fingerprint serialisation ----------------------------------------------------------------
@@ -628,6 +661,18 @@ COUNTRY_PATTERN = re.compile(  # \b first: positions inside words fail before th
     + r")(?![\w-])",
     re.IGNORECASE,
 )
+_WORD_JOINERS = "_'’-"  # with letters and digits, what may not touch a name's start
+
+
+def _country_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for name in COUNTRY_CODES:
+        automaton.add_word(name, len(name))
+    automaton.make_automaton()
+    return automaton
+
+
+_COUNTRY_AUTOMATON = _country_automaton()
 LEGISLATURE_PATTERN = re.compile(
     r"(?<![\w'’-])(?:" + "|".join(sorted(LEGISLATURES, key=len, reverse=True)) + r")(?![\w-])",
     re.IGNORECASE,
@@ -637,6 +682,7 @@ ABBREVIATION_CODES = {
     "U.S.A.": "us", "U.S.": "us", "USA": "us", "US": "us", "U.K.": "gb", "UK": "gb", "UAE": "ae",
 }
 _PHRASE_PATTERNS = tuple((re.compile(p, re.IGNORECASE), r) for p, r in PHRASES)
+_ANY_PHRASE = re.compile("|".join(f"(?:{p})" for p, _ in PHRASES), re.IGNORECASE)
 CONCEPTS = {
     _stem(word): "~" + concept
     for concept, words in CONCEPT_GROUPS.items()
@@ -645,6 +691,9 @@ CONCEPTS = {
 
 
 def _fold_phrases(text: str) -> str:
+    # A text none of the phrases occurs in is left as it is: one pass instead of one a phrase.
+    if not _ANY_PHRASE.search(text):
+        return text
     for pattern, replacement in _PHRASE_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
