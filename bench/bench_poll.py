@@ -30,6 +30,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from procs import minewatch_command
+
 FARM = Path(__file__).resolve().parent / "farm.py"
 COLD_RATIO_GOAL = 0.7  # minewatch cold / newsboat cold
 WARM_GOAL_S = 2.5
@@ -193,16 +195,6 @@ class Newsboat(Contender):
                 conn.close()
         except sqlite3.Error:
             return None
-
-
-def minewatch_command(given: str | None) -> list[str]:
-    if given:
-        return given.split()
-    beside = Path(sys.executable).parent / "minewatch"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("minewatch")
-    return [found] if found else [sys.executable, "-m", "minewatch"]
 
 
 # ---------------------------------------------------------------------------- the benchmark

@@ -16,7 +16,6 @@ Prints, all measured in this run on this machine:
 from __future__ import annotations
 
 import argparse
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -27,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from procs import minewatch_command
 from synth import StoryGenerator, build_store, built_with, remove_db
 
 INSERT_GOAL = 10_000  # stories a second through the store
@@ -228,16 +228,6 @@ def time_queries(db: Path, since: str, reps: int, like_reps: int) -> dict[str, f
 
 
 # ---------------------------------------------------------------------------- new process
-def minewatch_command(given: str | None) -> list[str]:
-    if given:
-        return given.split()
-    beside = Path(sys.executable).parent / "minewatch"
-    if beside.exists():
-        return [str(beside)]
-    found = shutil.which("minewatch")
-    return [found] if found else [sys.executable, "-m", "minewatch"]
-
-
 def time_cli(db: Path, since: str, runs: int, given: str | None) -> dict[str, float]:
     """Print the new-process table; returns kind -> p50 ms."""
     cmd = minewatch_command(given)
