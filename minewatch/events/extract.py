@@ -489,15 +489,25 @@ class _SentenceReader:
 
     def _eligible(self, c: _Country) -> bool:
         """A state named as a place ("in Ukraine") or as a source of words is not an actor."""
-        pre = self.text[max(self.start, c.start - 30) : c.start]
         tail = self.text[c.end : min(self.end, c.end + 40)]
         if self.lex.cues["proxy_after_state"].match(tail):
             return False
-        organ = self.lex.cues["organ_after_state"].match(tail)
-        if self.lex.cues["locative_before_state"].search(pre) and not organ:
-            if not _CALL_ON.search(pre):
-                return False
+        if self._placed(c) and not self.lex.cues["organ_after_state"].match(tail):
+            return False
         return not self.lex.cues["speaker_after_state"].match(tail)
+
+    def _placed(self, c: _Country) -> bool:
+        """Named as a place ("in Ukraine", "bordering Russia"), or listed after one that is
+        ("bordering Russia and Belarus")."""
+        pre = self.text[max(self.start, c.start - 30) : c.start]
+        if self.lex.cues["locative_before_state"].search(pre) and not _CALL_ON.search(pre):
+            return True
+        index = self.countries.index(c) if c in self.countries else -1
+        if index > 0:
+            previous = self.countries[index - 1]
+            if _LIST_GAP.match(self.text[previous.end : c.start]):
+                return self._placed(previous)
+        return False
 
     def _with_list(self, c: _Country, forward: bool) -> list[_Country]:
         """Expand "Estonia, Latvia and Lithuania" from any one of its members."""
