@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from minewatch.events.lexicon import Lexicon, default_lexicon
 from minewatch.events.sentences import sentence_spans
@@ -175,13 +176,19 @@ class _SentenceReader:
         self.lex = lex
         self.topic = topic
         self.countries = [c for c in countries if self.start <= c.start < self.end]
-        self.weapons = _weapon_mentions(text, self.start, self.end, lex)
+
+    @cached_property
+    def weapons(self) -> list[tuple[int, int]]:
+        """Mine mentions in the sentence, read only by sentences that hold a cue."""
+        return _weapon_mentions(self.text, self.start, self.end, self.lex)
 
     # -- public ---------------------------------------------------------------------------
 
     def events(self) -> list[_Found]:
         out: list[_Found] = []
         for spec in self.lex.actions:
+            if spec.cue is not None and not spec.cue.search(self.text, self.start, self.end):
+                continue
             for pattern in spec.triggers:
                 for m in pattern.finditer(self.text, self.start, self.end):
                     out.extend(self._from_trigger(spec.action, spec.needs, m.start(), m.end()))

@@ -28,6 +28,8 @@ class ActionSpec:
     needs: str  # mine | treaty | stockpile | none
     triggers: tuple[re.Pattern[str], ...]
     alone: tuple[re.Pattern[str], ...] = ()  # need no context word
+    cue: re.Pattern[str] | None = None  # any trigger or alone pattern: a sentence without it is
+    #                                     skipped for this action in one search
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,15 @@ def parse_lexicon(raw: dict) -> Lexicon:
     for action, body in raw["actions"].items():
         if action not in ACTIONS:
             raise ValueError(f"patterns.yaml: unknown action {action!r}")
+        triggers = body["triggers"]
+        alone = body.get("alone", ())
         specs.append(
             ActionSpec(
                 action,
                 body["needs"],
-                tuple(_compile(p) for p in body["triggers"]),
-                tuple(_compile(p) for p in body.get("alone", ())),
+                tuple(_compile(p) for p in triggers),
+                tuple(_compile(p) for p in alone),
+                _any_of([*triggers, *alone]),
             )
         )
     starters = [p.pattern for spec in specs for p in (*spec.triggers, *spec.alone)]
