@@ -23,6 +23,10 @@ def _rules() -> dict:
         "georgia_country": tuple(w.lower() for w in spec["georgia_country_words"]),
         "state_cities": frozenset(spec["state_cities"]),
         "turkey_bird": frozenset(w.lower() for w in spec["turkey_bird_words"]),
+        # any bird word anywhere, as a substring, in one scan of the text
+        "turkey_bird_anywhere": re.compile(
+            "|".join(re.escape(w.lower()) for w in spec["turkey_bird_words"])
+        ),
         "us_currency": tuple(spec["us_currency_after"]),
         # forms that need one of the checks below; the rest are accepted at once
         "special": frozenset(spec["person_names"])
@@ -94,7 +98,7 @@ def _us_state(text: str, folded: str, start: int, end: int, name: str, rules: di
 
 @functools.lru_cache(maxsize=8)
 def _mentions_bird_words(folded: str) -> bool:
-    return any(w in folded for w in _rules()["turkey_bird"])
+    return _rules()["turkey_bird_anywhere"].search(folded) is not None
 
 
 def _turkey_bird(folded: str, start: int, end: int, rules: dict) -> bool:
