@@ -468,8 +468,19 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
                     continue
                 story_id = self._insert_story(item, feed_id, now)
                 new_ids.append(story_id)
+            self._index_stories(new_ids)
             self._update_feed(feed_id, feed_changes)
         return new_ids
+
+    def _index_stories(self, story_ids: Sequence[int]) -> None:
+        """New stories into the full-text index, a statement per 500 (see migration m004)."""
+        for chunk in _chunks(story_ids):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(
+                "INSERT INTO stories_fts (rowid, title, summary) "
+                f"SELECT id, title, summary FROM stories WHERE id IN ({marks})",
+                chunk,
+            )
 
     def _find_story(self, story: Story) -> int | None:
         row = self.conn.execute("SELECT id FROM stories WHERE key = ?", [story.key]).fetchone()
