@@ -681,8 +681,9 @@ ABBREVIATIONS = re.compile(r"(?<![\w.])(?:U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|UAE)
 ABBREVIATION_CODES = {
     "U.S.A.": "us", "U.S.": "us", "USA": "us", "US": "us", "U.K.": "gb", "UK": "gb", "UAE": "ae",
 }
-_PHRASE_PATTERNS = tuple((re.compile(p, re.IGNORECASE), r) for p, r in PHRASES)
-_ANY_PHRASE = re.compile("|".join(f"(?:{p})" for p, _ in PHRASES), re.IGNORECASE)
+_PHRASE_PATTERNS = tuple(
+    (re.compile(p, re.IGNORECASE), r, words) for p, r, words in PHRASES
+)
 CONCEPTS = {
     _stem(word): "~" + concept
     for concept, words in CONCEPT_GROUPS.items()
@@ -691,9 +692,10 @@ CONCEPTS = {
 
 
 def _fold_phrases(text: str) -> str:
-    # A text none of the phrases occurs in is left as it is: one pass instead of one a phrase.
-    if not _ANY_PHRASE.search(text):
-        return text
-    for pattern, replacement in _PHRASE_PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for pattern, replacement, words in _PHRASE_PATTERNS:
+        if any(word in lowered for word in words):  # a substring test is far cheaper than sub
+            folded = pattern.sub(replacement, text)
+            if folded != text:
+                text, lowered = folded, folded.lower()
     return text
