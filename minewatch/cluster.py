@@ -562,7 +562,11 @@ def _places(text: str, title_case: bool) -> set[str]:
     number or place noun ("In Mine Blast", "In Two Provinces") is not taken for a place.
     """
     places: set[str] = set()
-    for pattern in (_PLACE_BEFORE, _PLACE_AFTER):
+    lowered = text.lower()
+    patterns = (_PLACE_BEFORE, _PLACE_AFTER) if _holds_any(lowered, PLACE_NOUNS) else (
+        _PLACE_AFTER,
+    )
+    for pattern in patterns:
         for found in pattern.finditer(text):
             for part in found.group(1).split():
                 word = _plain(part)
@@ -577,11 +581,18 @@ def _places(text: str, title_case: bool) -> set[str]:
     return places
 
 
+def _holds_any(lowered: str, words: Iterable[str]) -> bool:
+    """Whether any of the words occurs in the lower-cased text: a test far cheaper than the
+    pattern it guards, which cannot match without one of them."""
+    return any(word in lowered for word in words)
+
+
 def _mark_countries(text: str) -> str:
     """Replace country names, demonyms and capitals by one marker word per country."""
-    text = LEGISLATURE_PATTERN.sub(
-        lambda m: f"{_COUNTRY_MARK}{LEGISLATURES[m.group(0).lower()]} parliament", text
-    )
+    if _holds_any(text.lower(), LEGISLATURES):
+        text = LEGISLATURE_PATTERN.sub(
+            lambda m: f"{_COUNTRY_MARK}{LEGISLATURES[m.group(0).lower()]} parliament", text
+        )
     text = ABBREVIATIONS.sub(lambda m: f" {_COUNTRY_MARK}{ABBREVIATION_CODES[m.group(0)]} ",
                                  text)
     lowered = text.lower()
@@ -694,7 +705,7 @@ CONCEPTS = {
 def _fold_phrases(text: str) -> str:
     lowered = text.lower()
     for pattern, replacement, words in _PHRASE_PATTERNS:
-        if any(word in lowered for word in words):  # a substring test is far cheaper than sub
+        if _holds_any(lowered, words):
             folded = pattern.sub(replacement, text)
             if folded != text:
                 text, lowered = folded, folded.lower()
