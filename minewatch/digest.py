@@ -12,6 +12,8 @@ from typing import Any
 
 from minewatch.timeutil import iso, local_day_bounds, to_local
 
+SHOWN_DEVELOPMENTS = 20  # what a morning reader takes in at a glance; json always has all
+
 TAG_ORDER = ("antipersonnel", "antitank", "persistent", "nonpersistent", "ottawa")
 TREND_DAYS = 7
 TOP_COUNTRIES = 8

@@ -10,6 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from minewatch.digest import SHOWN_DEVELOPMENTS
 from minewatch.render import safe
 from minewatch.report import event_line, local_time
 from minewatch.textclean import terminal_safe
@@ -69,7 +70,16 @@ def developments_table(clusters: list[dict[str, Any]]) -> Table:
     return table
 
 
-def digest_text(d: dict[str, Any]) -> Group:
+def _shown(clusters: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str]:
+    """The developments a reader sees (limit 0: all) and the line that says what was left out."""
+    if not limit or len(clusters) <= limit:
+        return clusters, ""
+    left = len(clusters) - limit
+    plural = "s" if left != 1 else ""
+    return clusters[:limit], f"… and {left} more development{plural} (--limit 0 shows all)"
+
+
+def digest_text(d: dict[str, Any], limit: int = SHOWN_DEVELOPMENTS) -> Group:
     t = d["totals"]
     parts: list[Any] = [Text(f"minewatch digest: {period_label(d)}", style="bold")]
     if not d["clusters"]:
@@ -77,8 +87,10 @@ def digest_text(d: dict[str, Any]) -> Group:
         parts += _failing_text(d)
         return Group(*parts)
     parts.append(Text(totals_line(t)))
-    parts += [Text(""), Text("Developments", style="bold underline"),
-              developments_table(d["clusters"])]
+    shown, rest = _shown(d["clusters"], limit)
+    parts += [Text(""), Text("Developments", style="bold underline"), developments_table(shown)]
+    if rest:
+        parts.append(Text(rest, style="dim"))
     parts += [Text(""), Text("Counts (developments)", style="bold underline")]
     parts.append(Text("  " + " · ".join(f"{COUNT_LABELS[k]} {v}" for k, v in d["counts"].items())))
     if d["countries"]:
@@ -126,14 +138,15 @@ def md(text: str | None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", terminal_safe(text or "").replace("\n", " "))
 
 
-def digest_markdown(d: dict[str, Any]) -> str:
+def digest_markdown(d: dict[str, Any], limit: int = SHOWN_DEVELOPMENTS) -> str:
     t = d["totals"]
     lines = [f"# minewatch digest: {period_label(d)}", ""]
     if not d["clusters"]:
         lines.append(f"No mine-related stories from {period_label(d)}.")
     else:
         lines += [totals_line(t) + ".", "", "## Developments", ""]
-        for c in d["clusters"]:
+        shown, rest = _shown(d["clusters"], limit)
+        for c in shown:
             n = len(c["sources"])
             title = md(c["headline"])
             link = f"[{title}](<{c['url']}>)" if c["url"] else title
@@ -143,6 +156,8 @@ def digest_markdown(d: dict[str, Any]) -> str:
                 f"- {local_time(c['first_seen'], '%m-%d %H:%M')}: {link} "
                 f"({n} source{'s' if n != 1 else ''}){extra}"
             )
+        if rest:
+            lines.append(f"- {rest}")
         lines += ["", "## Counts", ""]
         lines += [f"- {TAG_LABELS[k]}: {v}" for k, v in d["counts"].items()]
         if d["countries"]:

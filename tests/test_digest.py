@@ -107,6 +107,19 @@ def test_markdown_digest_escapes_feed_text(cli, news):
     assert "(<https://news.example/w-1>)" in out
 
 
+def test_limit_lists_the_largest_developments_and_says_what_is_left(cli, news):
+    out = digest(cli, "--date", "2025-06-27", "--limit", "1").out
+    assert "Lithuania leaves Ottawa Convention (Wire)" in out and "Kharkiv" not in out
+    assert "… and 1 more development (--limit 0 shows all)" in out
+    out = digest(cli, "--date", "2025-06-27", "--limit", "1", "--format", "markdown").out
+    assert "Kharkiv" not in out and "- … and 1 more development" in out
+    out = digest(cli, "--date", "2025-06-27", "--limit", "0").out
+    assert "Kharkiv" in out and "more development" not in out
+    d = json.loads(digest(cli, "--date", "2025-06-27", "--limit", "1", "--format", "json").out)
+    assert len(d["clusters"]) == 2  # json always has every development
+    assert cli("digest", "--limit", "-1").code == 2
+
+
 def test_empty_period_says_so_in_one_line(cli, news):
     out = digest(cli, "--date", "2024-01-01").out
     assert out.strip().splitlines() == [

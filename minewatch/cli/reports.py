@@ -22,6 +22,7 @@ from minewatch.cli.common import (
     open_store,
     print_json,
 )
+from minewatch.digest import SHOWN_DEVELOPMENTS
 from minewatch.errors import UsageError
 
 
@@ -51,6 +52,9 @@ def digest(
     fmt: Annotated[DigestFormat, typer.Option("--format", help="Output format.")] = (
         DigestFormat.text
     ),
+    limit: Annotated[int, typer.Option(
+        min=0, help="Developments listed in text and markdown, largest first (0: all); "
+        "json always has every one.")] = SHOWN_DEVELOPMENTS,
 ) -> None:
     """What happened in mine policy: by default the last 24 hours. Copies of one wire story
     and reports of one event are folded into one development.
@@ -76,9 +80,9 @@ def digest(
     if fmt is DigestFormat.json:
         print_json(data)
     elif fmt is DigestFormat.markdown:
-        sys.stdout.write(digest_markdown(data))
+        sys.stdout.write(digest_markdown(data, limit))
     else:
-        console().print(digest_text(data))
+        console().print(digest_text(data, limit))
 
 
 @app.command()
