@@ -23,6 +23,8 @@ _ACTOR_AFTER_OK = {"withdraw", "join", "clear", "destroy_stockpile", "restrict",
 # Actions a stand-alone denial ("Cambodia denied the accusation") turns into a negated event.
 _DENIABLE = {"use", "transfer", "produce"}
 _BY_PHRASE = re.compile(r"^(?:\s+[\w'’-]+){0,6}?\s+by\s+(?:the\s+)?$|^\s+by\s+(?:the\s+)?$", re.I)
+# "newly laid mines wounded three soldiers ... and blamed Cambodia": the one blamed is the agent.
+_BLAMED = re.compile(r"\bblam(?:ed|es|ing)\s+(?:it\s+on\s+|them\s+on\s+|on\s+)?(?:the\s+)?$", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*|as well as\s+)(?:the\s+)?$")
 _FROM_GAP = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.I)
 _RECIPIENT_GAP = re.compile(r"(?:\b(?:to|for|with|into)\s+(?:the\s+)?|^\s*)$", re.I)
@@ -375,18 +377,14 @@ class _SentenceReader:
 
     def _agentless_participle(self, word: str, t0: int, t1: int) -> bool:
         """"minefields laid during the war": a passive with no by-phrase names no actor."""
-        if not _PARTICIPLE.match(word):
+        if not _PARTICIPLE.match(word) or any(self._agent_after(c, t1) for c in self.countries):
             return False
         lead = self.text[max(self.start, t0 - 40) : t0]
         if _ADJECTIVE_LEAD.search(lead) and any(0 <= w0 - t1 <= 25 for w0, _w1 in self.weapons):
             return True  # "a newly laid PMN-2 mine"
         if not any(self.start <= w1 and t0 - 40 <= w1 <= t0 for _w0, w1 in self.weapons):
             return False
-        if not _AFTER_WEAPON.search(lead):
-            return False
-        return not any(
-            c.start >= t1 and _BY_PHRASE.match(self.text[t1 : c.start]) for c in self.countries
-        )
+        return bool(_AFTER_WEAPON.search(lead))
 
     def _about_stockpile(self) -> bool:
         return bool(self.lex.stockpile_words.search(self.text, self.start, self.end))
@@ -400,7 +398,7 @@ class _SentenceReader:
     def _actors(self, action: str, t0: int, t1: int) -> tuple[list[_Country], bool]:
         """The state(s) doing the act and whether they came from a by-phrase after it."""
         for c in self.countries:
-            if c.start >= t1 and _BY_PHRASE.match(self.text[t1 : c.start]):
+            if self._agent_after(c, t1):
                 return self._with_list(c, forward=True), True
         chosen = self._nearest_before(t0)
         if chosen is not None:
@@ -416,6 +414,14 @@ class _SentenceReader:
         if speaker is not None:
             return [speaker], True
         return [], False
+
+    def _agent_after(self, c: _Country, t1: int) -> bool:
+        """A state named after the act as its doer: "laid by Russian forces", "... and blamed
+        Cambodia"."""
+        if c.start < t1:
+            return False
+        gap = self.text[t1 : c.start]
+        return bool(_BY_PHRASE.match(gap) or _BLAMED.search(gap))
 
     def _quoted_speaker(self, t0: int, t1: int) -> _Country | None:
         """"We will use mines," the Lithuanian minister said: the speaker's state."""
