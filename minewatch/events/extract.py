@@ -101,6 +101,7 @@ _ACTIVE_ACCUSATION = re.compile(
     r"\b(?:accus(?:e|es|ed|ing)|blam(?:e|es|ed|ing)|charg(?:e|es|ed|ing))\s+(?!of\b|for\b|with\b)",
     re.I,
 )
+_FOR_PURPOSE = re.compile(r"\bfor\s+(?:their\s+|its\s+)?$", re.I)
 _FOR_USE = re.compile(
     r"\bfor\s+(?!(?:one|a|an|any|the|their|its|his|her|this|that)\b)(?:\w+\s+)?$|\bdual-$", re.I
 )
@@ -253,6 +254,9 @@ class _SentenceReader:
             return []  # "missed its deadline to destroy its stockpile" is not about clearance
         if action == "join" and self._has_withdraw_word():
             return []  # "signed the withdrawal law" is a withdraw step, found by its own trigger
+        if (action == "destroy_stockpile" and _FOR_PURPOSE.search(self.text, self.start, t0)
+                and self._has_action_word("transfer", t0)):
+            return []  # "sent its mines to Bulgaria for destruction" is the transfer alone
         actors, by_phrase = self._actors(action, t0, t1)
         if not actors:
             return []
@@ -390,8 +394,12 @@ class _SentenceReader:
         return bool(self.lex.stockpile_words.search(self.text, self.start, self.end))
 
     def _has_withdraw_word(self) -> bool:
-        spec = next(s for s in self.lex.actions if s.action == "withdraw")
-        return any(p.search(self.text, self.start, self.end) for p in spec.triggers)
+        return self._has_action_word("withdraw", self.end)
+
+    def _has_action_word(self, action: str, end: int) -> bool:
+        """Whether one of the action's triggers occurs in the sentence before `end`."""
+        spec = next(s for s in self.lex.actions if s.action == action)
+        return any(p.search(self.text, self.start, end) for p in spec.triggers)
 
     # -- actors ---------------------------------------------------------------------------
 
