@@ -101,6 +101,9 @@ _ACTIVE_ACCUSATION = re.compile(
     r"\b(?:accus(?:e|es|ed|ing)|blam(?:e|es|ed|ing)|charg(?:e|es|ed|ing))\s+(?!of\b|for\b|with\b)",
     re.I,
 )
+_OBJECT_PRONOUN = re.compile(r"\s+(?:them|those|such weapons|the weapons)\b", re.I)
+_PARTICIPLE_AFTER_COMMA = re.compile(r"[a-z]+ing\b", re.I)
+_COMMA_BEFORE = re.compile(r",\s*$")
 _FOR_PURPOSE = re.compile(r"\bfor\s+(?:their\s+|its\s+)?$", re.I)
 _FOR_USE = re.compile(
     r"\bfor\s+(?!(?:one|a|an|any|the|their|its|his|her|this|that)\b)(?:\w+\s+)?$|\bdual-$", re.I
@@ -342,7 +345,7 @@ class _SentenceReader:
     def _context_ok(self, action: str, needs: str, t0: int, t1: int) -> bool:
         window = self.lex.context_window
         if needs == "mine":
-            return self._near_weapon(t0, t1, before=100, after=window)
+            return self._near_weapon(t0, t1, before=100, after=window) or self._mines_pronoun(t1)
         if needs == "stockpile":
             lo, hi = max(self.start, t0 - 60), min(self.end, t1 + window)
             if not self.lex.stockpile_words.search(self.text, lo, hi):
@@ -353,6 +356,12 @@ class _SentenceReader:
         if needs == "treaty":
             return self._about_ottawa(t0, t1)
         return True
+
+    def _mines_pronoun(self, t1: int) -> bool:
+        """"accused of using them": the object stands for mines named in an earlier sentence."""
+        return bool(_OBJECT_PRONOUN.match(self.text, t1)) and bool(
+            _weapon_mentions(self.text, 0, self.start, self.lex)
+        )
 
     def _near_weapon(self, t0: int, t1: int, before: int, after: int) -> bool:
         for w0, w1 in self.weapons:
@@ -460,6 +469,11 @@ class _SentenceReader:
         ]
         if not before:
             return None
+        if _PARTICIPLE_AFTER_COMMA.match(self.text, t0) and _COMMA_BEFORE.search(
+            self.text, self.start, t0
+        ):
+            # ", meeting its obligations": a clause that follows its main clause's subject
+            return before[0]
         nearest = before[-1]
         if not self._speaks(nearest):
             return nearest
