@@ -203,13 +203,13 @@ class PeriodQueries:
         bucket = bucket_sql.format(col="s.published")
         # SQLite returns the bare columns of the row that holds MAX(n) in each group.
         sql = (
-            "SELECT period, COUNT(*), cluster, MAX(n), first_id FROM ("
+            "SELECT period, COUNT(*), MAX(n), first_id FROM ("
             f"  SELECT {bucket} AS period, COALESCE(s.cluster_id, s.id) AS cluster, "
             "   COUNT(*) AS n, MIN(s.id) AS first_id FROM stories s "
             f"  WHERE {' AND '.join(where)} GROUP BY period, cluster"
             ") GROUP BY period ORDER BY period"
         )
-        periods = {r[0]: {"clusters": r[1], "cluster": r[2], "size": r[3], "story_id": r[4]}
+        periods = {r[0]: {"clusters": r[1], "size": r[2], "story_id": r[3]}
                    for r in self.conn.execute(sql, params)}
         titles = self._titles([v["story_id"] for v in periods.values()])
         for v in periods.values():

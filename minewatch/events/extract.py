@@ -255,7 +255,7 @@ class _SentenceReader:
             return []
         if action == "clear" and "deadline" in word.lower() and self._about_stockpile():
             return []  # "missed its deadline to destroy its stockpile" is not about clearance
-        if action == "join" and self._has_withdraw_word():
+        if action == "join" and self._has_action_word("withdraw", self.end):
             return []  # "signed the withdrawal law" is a withdraw step, found by its own trigger
         if (action == "destroy_stockpile" and _FOR_PURPOSE.search(self.text, self.start, t0)
                 and self._has_action_word("transfer", t0)):
@@ -401,9 +401,6 @@ class _SentenceReader:
 
     def _about_stockpile(self) -> bool:
         return bool(self.lex.stockpile_words.search(self.text, self.start, self.end))
-
-    def _has_withdraw_word(self) -> bool:
-        return self._has_action_word("withdraw", self.end)
 
     def _has_action_word(self, action: str, end: int) -> bool:
         """Whether one of the action's triggers occurs in the sentence before `end`."""
