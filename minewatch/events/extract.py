@@ -17,6 +17,7 @@ from functools import cached_property
 from minewatch.events.lexicon import Lexicon, default_lexicon
 from minewatch.events.sentences import sentence_spans
 from minewatch.models import Event, Tag
+from minewatch.prefixes import Hit, hits_within, matches_at
 
 # Actions whose actor may be named after the trigger ("Withdrawal approved by Latvian MPs").
 _ACTOR_AFTER_OK = {"withdraw", "join", "clear", "destroy_stockpile", "restrict", "produce"}
@@ -153,9 +154,12 @@ def extract_events(
     deniers: list[tuple[str, tuple[int, int]]] = []
     topic: str | None = None
     ottawa_in_text = bool(lex.ottawa_names.search(text))
+    hits = lex.cue_index.hits(text)
     for span in sentence_spans(text):
-        reader = _SentenceReader(text, span, countries, lex, topic, ottawa_in_text)
-        if lex.any_cue.search(text, *span):  # no cue word: nothing in it can start an event
+        reader = _SentenceReader(
+            text, span, countries, lex, topic, ottawa_in_text, hits_within(hits, *span)
+        )
+        if any(lex.any_cue.match(text, at, span[1]) for at, _ in reader.hits):
             found.extend(reader.events())
             deniers.extend((code, span) for code in reader.standalone_deniers())
         topic = reader.next_topic(found)
@@ -174,6 +178,7 @@ class _SentenceReader:
         lex: Lexicon,
         topic: str | None,
         ottawa_in_text: bool = False,
+        hits: list[Hit] | None = None,
     ) -> None:
         self.text = text
         self.ottawa_in_text = ottawa_in_text
@@ -182,6 +187,7 @@ class _SentenceReader:
         self.lex = lex
         self.topic = topic
         self.countries = [c for c in countries if self.start <= c.start < self.end]
+        self.hits = hits or []  # where a trigger may begin in the sentence
 
     @cached_property
     def weapons(self) -> list[tuple[int, int]]:
@@ -193,7 +199,9 @@ class _SentenceReader:
     def events(self) -> list[_Found]:
         out: list[_Found] = []
         for spec in self.lex.actions:
-            if spec.cue is not None and not spec.cue.search(self.text, self.start, self.end):
+            if spec.cue is not None and not matches_at(
+                spec.cue, spec.action, self.text, self.hits, self.end
+            ):
                 continue
             for pattern in spec.triggers:
                 for m in pattern.finditer(self.text, self.start, self.end):

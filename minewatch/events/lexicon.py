@@ -9,6 +9,8 @@ from importlib import resources
 
 import yaml
 
+from minewatch.prefixes import PrefixIndex
+
 ACTIONS = (
     "use",
     "transfer",
@@ -28,8 +30,8 @@ class ActionSpec:
     needs: str  # mine | treaty | stockpile | none
     triggers: tuple[re.Pattern[str], ...]
     alone: tuple[re.Pattern[str], ...] = ()  # need no context word
-    cue: re.Pattern[str] | None = None  # any trigger or alone pattern: a sentence without it is
-    #                                     skipped for this action in one search
+    cue: re.Pattern[str] | None = None  # any trigger or alone pattern, tried where the
+    #                                     cue index saw one of them begin
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ class Lexicon:
     treaty_step_nouns: re.Pattern[str]
     mine_models: dict[str, re.Pattern[str]]
     cues: dict[str, re.Pattern[str]]
-    any_cue: re.Pattern[str]  # every pattern that can start an event, in one: a text it
-    #                           does not match anywhere has no event, so it is skipped fast
+    any_cue: re.Pattern[str]  # every pattern that can start an event, in one
+    cue_index: PrefixIndex  # where those patterns may begin, keyed by action (or "other")
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -72,10 +74,12 @@ def parse_lexicon(raw: dict) -> Lexicon:
                 _any_of([*triggers, *alone]),
             )
         )
-    starters = [p.pattern for spec in specs for p in (*spec.triggers, *spec.alone)]
-    starters += [*raw["transfer_from"], *raw["adjective_actions"].values(), raw["cues"]["denial"]]
+    keyed = [(spec.action, p.pattern) for spec in specs for p in (*spec.triggers, *spec.alone)]
+    others = [*raw["transfer_from"], *raw["adjective_actions"].values(), raw["cues"]["denial"]]
+    keyed += [("other", pattern) for pattern in others]
     return Lexicon(
-        any_cue=_any_of(starters),
+        any_cue=_any_of([pattern for _, pattern in keyed]),
+        cue_index=PrefixIndex(keyed),
         context_window=int(raw.get("context_window", 120)),
         actions=tuple(specs),
         transfer_from=tuple(_compile(p) for p in raw["transfer_from"]),
