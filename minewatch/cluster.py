@@ -10,13 +10,15 @@ high enough for their distance in time, and never when a fact sets them apart: d
 countries, places, counts, years, weekdays or stages in the headline and lead.
 
 `fingerprint()` serialises the features so the store can keep them beside the story;
-`match()` places one new story against earlier ones; `cluster()` is the batch form.
+`ClusterPool` places new stories among earlier ones (the store's way), `match()` one story
+against given candidates, `cluster()` a whole batch.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+import sys
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +45,7 @@ from minewatch.cluster_words import (
     WEEKDAYS,
     WIRE_AGENCIES,
 )
+from minewatch.prefixes import PrefixIndex, matches_at
 
 WINDOW_HOURS = 72
 """Two members of one cluster are at most this far apart in time (the store's candidate window)."""
@@ -95,6 +98,10 @@ def fingerprint(title: str, summary: str) -> str:
     return _serialise(analyse(title, summary))
 
 
+MAX_CANDIDATES = 200
+"""A story is compared with at most this many stories nearest to it in time."""
+
+
 def match(doc: ClusterDoc, candidates: Sequence[tuple[ClusterDoc, int]]) -> int | None:
     """The cluster id `doc` joins among earlier stories `candidates`, or None for a new cluster.
 
@@ -102,43 +109,76 @@ def match(doc: ClusterDoc, candidates: Sequence[tuple[ClusterDoc, int]]) -> int 
     set apart from `doc` by a conflicting fact, so a chain of near matches cannot pull a
     look-alike in.
     """
-    features = _features_of(doc)
-    when = _epoch(doc.published)
+    resolved = [(_epoch(other.published), _features_of(other), cluster_id)
+                for other, cluster_id in candidates]
+    return _best_cluster(_features_of(doc), _epoch(doc.published), resolved)
+
+
+def _best_cluster(
+    features: Features, when: float, candidates: Iterable[tuple[float, Features, int]]
+) -> int | None:
     window = WINDOW_HOURS * 3600.0
     best: dict[int, float] = {}
-    members: dict[int, list[Features]] = {}
-    for other, cluster_id in candidates:
-        other_when = _epoch(other.published)
-        if abs(when - other_when) > window:
+    vetoed: set[int] = set()  # a member differs in a fact: the cluster is out whatever it scores
+    for other_when, other, cluster_id in candidates:
+        if cluster_id in vetoed or abs(when - other_when) > window:
             continue
-        other_features = _features_of(other)
-        members.setdefault(cluster_id, []).append(other_features)
-        if _facts_differ(features, other_features):
+        if _facts_differ(features, other):
+            vetoed.add(cluster_id)
             continue
-        score = _score(features, when, other_features, other_when)
+        score = _score(features, when, other, other_when)
         if score > best.get(cluster_id, 0.0):
             best[cluster_id] = score
-    for cluster_id, _score_value in sorted(best.items(), key=lambda item: (-item[1], item[0])):
-        if not any(_facts_differ(features, member) for member in members[cluster_id]):
-            return cluster_id
-    return None
+    ranked = [(-score, cid) for cid, score in best.items() if cid not in vetoed]
+    return min(ranked)[1] if ranked else None
+
+
+class ClusterPool:
+    """Stories already placed, in time order, with features and cluster ids resolved once:
+    a new story is matched against its neighbours in time, then joins them."""
+
+    def __init__(self, max_candidates: int = MAX_CANDIDATES) -> None:
+        self.max_candidates = max_candidates
+        self._times: list[float] = []
+        self._placed: list[tuple[float, Features, int]] = []  # parallel to _times
+
+    def add(self, doc: ClusterDoc, cluster_id: int) -> None:
+        """Keep a story whose cluster is already known."""
+        self._insert(_epoch(doc.published), _features_of(doc), cluster_id)
+
+    def place(self, doc: ClusterDoc) -> int:
+        """The cluster `doc` joins (an earlier story's id, else its own), remembered for the
+        stories placed after it."""
+        when = _epoch(doc.published)
+        features = _features_of(doc)
+        span = WINDOW_HOURS * 3600.0
+        first = bisect_left(self._times, when - span)
+        last = bisect_right(self._times, when + span)
+        if last - first > self.max_candidates:  # the nearest in time are the likeliest
+            middle = bisect_left(self._times, when)
+            first = max(first, middle - self.max_candidates // 2)
+            last = min(last, first + self.max_candidates)
+        joined = _best_cluster(features, when, self._placed[first:last])
+        cluster_id = doc.id if joined is None else joined
+        self._insert(when, features, cluster_id)
+        return cluster_id
+
+    def _insert(self, when: float, features: Features, cluster_id: int) -> None:
+        at = bisect_right(self._times, when)
+        self._times.insert(at, when)
+        self._placed.insert(at, (when, features, cluster_id))
 
 
 def cluster(docs: Sequence[ClusterDoc]) -> dict[int, int]:
-    """Story id -> cluster id (the smallest story id in its cluster), as match() would build it.
+    """Story id -> cluster id (the smallest story id in its cluster), as the store builds it.
 
-    Stories are fed to match() one by one in (published, id) order, each against the earlier
-    ones within WINDOW_HOURS, exactly as the store does on ingest.
+    Stories are placed one by one in (published, id) order, each against the earlier ones
+    within WINDOW_HOURS, exactly as the store does on ingest.
     """
-    ordered = sorted(docs, key=lambda d: (d.published, d.id))
-    times = [_epoch(d.published) for d in ordered]
-    window = WINDOW_HOURS * 3600.0
-    first_story: dict[int, int] = {}  # story id -> id of the story that opened its cluster
-    for index, doc in enumerate(ordered):
-        start = bisect_left(times, times[index] - window)
-        candidates = [(ordered[j], first_story[ordered[j].id]) for j in range(start, index)]
-        joined = match(doc, candidates)
-        first_story[doc.id] = doc.id if joined is None else joined
+    pool = ClusterPool()
+    first_story = {  # story id -> id of the story that opened its cluster
+        doc.id: pool.place(doc) for doc in sorted(docs, key=lambda d: (d.published, d.id))
+    }
     smallest: dict[int, int] = {}
     for story_id, opener in first_story.items():
         smallest[opener] = min(smallest.get(opener, story_id), story_id)
@@ -233,20 +273,20 @@ def _score(a: Features, a_when: float, b: Features, b_when: float) -> float:
 
 def _overlap(a: Features, b: Features) -> float:
     """Weighted overlap of the two texts: half Dice, half containment (trimmed copies)."""
-    weights_a = _weights(a)
-    weights_b = _weights(b)
-    total_a = sum(weights_a.values())
-    total_b = sum(weights_b.values())
+    weights_a, total_a = _weights(a)
+    weights_b, total_b = _weights(b)
     if not total_a or not total_b:
         return 0.0
-    shared = sum(min(weights_a[t], weights_b[t]) for t in weights_a.keys() & weights_b.keys())
+    both = weights_a.keys() & weights_b.keys()
+    shared = sum(map(min, map(weights_a.__getitem__, both), map(weights_b.__getitem__, both)))
     dice = 2.0 * shared / (total_a + total_b)
     containment = shared / min(total_a, total_b)
     return 0.5 * dice + 0.5 * containment
 
 
 @lru_cache(maxsize=8192)
-def _weights(features: Features) -> dict[str, float]:
+def _weights(features: Features) -> tuple[dict[str, float], float]:
+    """Each token's weight, and their sum."""
     weights: dict[str, float] = {}
     for token in features.words:
         if token.startswith("@"):
@@ -262,7 +302,7 @@ def _weights(features: Features) -> dict[str, float]:
         if token in features.title:
             weight *= 1.25  # the headline says what the story is about
         weights[token] = weight
-    return weights
+    return weights, sum(weights.values())
 
 
 # --- features ------------------------------------------------------------------------------
@@ -461,31 +501,41 @@ def _segment(text: str, names_ok: bool) -> _Segment:
             if count:
                 words.add(count)
             continue
-        word = _plain(raw)
-        if word.startswith(_COUNTRY_MARK):
-            code = "@" + word[len(_COUNTRY_MARK):]
-            countries.add(code)
-            words.add(code)
-            continue
-        if word in WEEKDAYS:
-            weekdays.add(word)
-            continue
-        if word in NUMBER_WORDS:
-            if not _is_duration(tokens, index):
-                counts.add("#" + NUMBER_WORDS[word])
-                words.add("#" + NUMBER_WORDS[word])
-            continue
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        stem = _stem(word)
-        if stem in STOP_STEMS:
-            continue
-        token = CONCEPTS.get(stem, stem)
-        words.add(token)
-        stage = STAGE_OF_CONCEPT.get(token)
-        if stage:
-            stages.add(stage)
+        kind, value, stage = _word_kind(raw)
+        if kind == "word":
+            words.add(value)
+            if stage:
+                stages.add(stage)
+        elif kind == "country":
+            countries.add(value)
+            words.add(value)
+        elif kind == "weekday":
+            weekdays.add(value)
+        elif kind == "number" and not _is_duration(tokens, index):
+            counts.add(value)
+            words.add(value)
     return _Segment(words, names, countries, counts, years, dates, weekdays, places, stages)
+
+
+@lru_cache(maxsize=65536)
+def _word_kind(raw: str) -> tuple[str, str, str | None]:
+    """What a word token adds to a segment, as (kind, value, stage): a country code, a
+    weekday, a number word (counted unless it is a duration), a word token, or nothing
+    ("skip"). Cached: news repeats its words, and this was most of a long story's cost."""
+    word = _plain(raw)
+    if word.startswith(_COUNTRY_MARK):
+        return "country", "@" + word[len(_COUNTRY_MARK):], None
+    if word in WEEKDAYS:
+        return "weekday", word, None
+    if word in NUMBER_WORDS:
+        return "number", "#" + NUMBER_WORDS[word], None
+    if word in STOPWORDS or len(word) < 2:
+        return "skip", "", None
+    stem = _stem(word)
+    if stem in STOP_STEMS:
+        return "skip", "", None
+    token = CONCEPTS.get(stem, stem)
+    return "word", token, STAGE_OF_CONCEPT.get(token)
 
 
 def _add_number(raw: str, tokens: list[str], index: int, counts: set[str], years: set[str],
@@ -523,8 +573,11 @@ def _is_duration(tokens: list[str], index: int) -> bool:
 
 
 def _sentence_start(text: str, position: int) -> bool:
-    before = text[:position].rstrip()
-    return not before or before[-1] in ".!?:;\"“‘(—–-"
+    """Whether only spaces lie between `position` and a sentence opening before it."""
+    index = position - 1
+    while index >= 0 and text[index].isspace():
+        index -= 1
+    return index < 0 or text[index] in ".!?:;\"“‘(—–-"
 
 
 def _plain(word: str) -> str:
@@ -649,7 +702,8 @@ def _deserialise(text: str) -> Features:
     parts = text.split("|")
     if parts[0] != _FINGERPRINT_VERSION or len(parts) != len(Features._fields) + 1:
         raise ValueError(f"not a cluster fingerprint of version {_FINGERPRINT_VERSION}")
-    sets = [frozenset(part.split()) if part else _EMPTY for part in parts[1:-1]]
+    # Interned: the store holds thousands of these at once, and their words repeat.
+    sets = [frozenset(map(sys.intern, part.split())) if part else _EMPTY for part in parts[1:-1]]
     return Features(*sets, parts[-1])
 
 
@@ -692,9 +746,8 @@ ABBREVIATIONS = re.compile(r"(?<![\w.])(?:U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|UAE)
 ABBREVIATION_CODES = {
     "U.S.A.": "us", "U.S.": "us", "USA": "us", "US": "us", "U.K.": "gb", "UK": "gb", "UAE": "ae",
 }
-_PHRASE_PATTERNS = tuple(
-    (re.compile(p, re.IGNORECASE), r, words) for p, r, words in PHRASES
-)
+_PHRASE_PATTERNS = tuple((re.compile(p, re.IGNORECASE), r) for p, r in PHRASES)
+_PHRASE_INDEX = PrefixIndex(enumerate(p for p, _ in PHRASES))
 CONCEPTS = {
     _stem(word): "~" + concept
     for concept, words in CONCEPT_GROUPS.items()
@@ -703,10 +756,11 @@ CONCEPTS = {
 
 
 def _fold_phrases(text: str) -> str:
-    lowered = text.lower()
-    for pattern, replacement, words in _PHRASE_PATTERNS:
-        if _holds_any(lowered, words):
+    """Fold each phrase in turn, trying its pattern only where one of its beginnings occurs."""
+    hits = _PHRASE_INDEX.hits(text)
+    for index, (pattern, replacement) in enumerate(_PHRASE_PATTERNS):
+        if matches_at(pattern, index, text, hits):
             folded = pattern.sub(replacement, text)
-            if folded != text:
-                text, lowered = folded, folded.lower()
+            if folded != text:  # later phrases read the folded text
+                text, hits = folded, _PHRASE_INDEX.hits(folded)
     return text

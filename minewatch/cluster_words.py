@@ -249,29 +249,27 @@ STAGE_OF_CONCEPT = {
     "~effect": "effect", "~propose": "propose",
 }
 
-# Multi-word expressions folded into one word before tokenising (order matters). The third
-# field lists words one of which every match contains (lower case): a text holding none of them
-# skips the pattern without running it.
+# Multi-word expressions folded into one word before tokenising (order matters). Each pattern
+# must begin with literal text: the clusterer tries it only where that text occurs.
 PHRASES = (
-    (r"\banti[- ]?personnel\b", "antipersonnel", ("personnel",)),
-    (r"\banti[- ]?(?:tank|vehicle)\b", "antitank", ("tank", "vehicle")),
-    (r"\bland[- ]mines?\b", "landmine", ("land",)),
-    (r"\bfree of (?:land)?mines?\b|\b(?:land)?mine[- ]free\b", "minefree", ("mine",)),
-    (r"\bconvention on the prohibition\b[^.]*?\bdestruction\b", "ottawatreaty",
-     ("prohibition",)),
+    (r"\banti[- ]?personnel\b", "antipersonnel"),
+    (r"\banti[- ]?(?:tank|vehicle)\b", "antitank"),
+    (r"\bland[- ]mines?\b", "landmine"),
+    (r"\bfree of (?:land)?mines?\b|\b(?:land)?mine[- ]free\b", "minefree"),
+    (r"\bconvention on the prohibition\b[^.]*?\bdestruction\b", "ottawatreaty"),
     (r"\b(?:the\s+)?(?:ottawa|(?:antipersonnel )?(?:land)?mine[- ]ban|antipersonnel(?: landmine|"
-     r" mine)?|landmine|mine)\s+(?:treaty|convention)\b", "ottawatreaty", ("treaty", "convention")),
+     r" mine)?|landmine|mine)\s+(?:treaty|convention)\b", "ottawatreaty"),
     (r"\b(?:treaty|convention) (?:banning|that bans|prohibiting|outlawing) (?:antipersonnel )?"
-     r"(?:land)?mines\b", "ottawatreaty", ("treaty", "convention")),
-    (r"\b(?:antipersonnel )?(?:land)?mine[- ]ban\b", "ottawatreaty", ("ban",)),
-    (r"\bapmbc\b", "ottawatreaty", ("apmbc",)),
-    (r"\bunited nations\b|\bu\.n\.", "un", ("united nations", "u.n.")),
-    (r"\bsecretary[- ]general\b", "secretarygeneral", ("secretary",)),
+     r"(?:land)?mines\b", "ottawatreaty"),
+    (r"\b(?:antipersonnel )?(?:land)?mine[- ]ban\b", "ottawatreaty"),
+    (r"\bapmbc\b", "ottawatreaty"),
+    (r"\bunited nations\b|\bu\.n\.", "un"),
+    (r"\bsecretary[- ]general\b", "secretarygeneral"),
     (r"\b(?:takes?|took|taken|taking) effect\b|\b(?:enters?|entered|entering|comes?|came) into "
-     r"force\b", "ineffect", ("effect", "force")),
+     r"force\b", "ineffect"),
     (r"\bnon[- ]?persistent\b|\bself[- ](?:destruct|deactivat|neutrali[sz])\w*|\bbecome inert\b"
-     r"|\blose power\b", "nonpersistent", ("persistent", "self", "inert", "lose power")),
-    (r"\bpull(?:s|ed|ing)? out\b", "withdraw", ("pull",)),
-    (r"\b(?:went|go|goes|going) off\b|\bstepp?(?:ed|s|ing)? on\b", "exploded", ("off", "step")),
-    (r"\bwarning signs?\b", "warningsign", ("warning",)),
+     r"|\blose power\b", "nonpersistent"),
+    (r"\bpull(?:s|ed|ing)? out\b", "withdraw"),
+    (r"\b(?:went|go|goes|going) off\b|\bstepp?(?:ed|s|ing)? on\b", "exploded"),
+    (r"\bwarning signs?\b", "warningsign"),
 )

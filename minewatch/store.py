@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,10 +52,6 @@ def open_store(path: Path, *, create: bool = False) -> Store:
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path} is not a minewatch database ({exc})") from None
     return Store(conn, path)
-
-
-def _epoch(published: str) -> float:
-    return parse_iso(published).timestamp()
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
@@ -549,7 +544,7 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
             )
 
     # ------------------------------------------------------------------ clusters
-    def cluster_pending(self, max_candidates: int = 200) -> int:
+    def cluster_pending(self) -> int:
         """Give every relevant story without a cluster one: it joins the cluster of an earlier
         report of the same event within the window, or opens its own. Returns how many.
 
@@ -563,27 +558,13 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         window = timedelta(hours=cluster.WINDOW_HOURS)
         lo = iso(parse_iso(pending[0][0].published) - window)
         hi = iso(parse_iso(pending[-1][0].published) + window)
-        known = self._cluster_docs(
+        pool = cluster.ClusterPool()
+        for doc, cluster_id in self._cluster_docs(
             "s.relevant = 1 AND s.cluster_id IS NOT NULL AND s.published BETWEEN ? AND ?",
             [lo, hi],
-        )
-        pool = sorted(known, key=lambda item: (item[0].published, item[0].id))
-        times = [_epoch(doc.published) for doc, _ in pool]
-        span = window.total_seconds()
-        assigned: list[tuple[int, int]] = []
-        for doc, _ in pending:
-            when = _epoch(doc.published)
-            first, last = bisect_left(times, when - span), bisect_right(times, when + span)
-            if last - first > max_candidates:  # the nearest in time are the likeliest
-                middle = bisect_left(times, when)
-                first = max(first, middle - max_candidates // 2)
-                last = min(last, first + max_candidates)
-            joined = cluster.match(doc, pool[first:last])
-            cluster_id = doc.id if joined is None else joined
-            assigned.append((cluster_id, doc.id))
-            at = bisect_right(times, when)
-            times.insert(at, when)
-            pool.insert(at, (doc, cluster_id))
+        ):
+            pool.add(doc, cluster_id)
+        assigned = [(pool.place(doc), doc.id) for doc, _ in pending]
         self.set_clusters(assigned)
         return len(assigned)
 
@@ -595,8 +576,10 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
     def _cluster_docs(self, where: str, params: list[Any]) -> list[tuple[Any, int]]:
         from minewatch.cluster import ClusterDoc
 
-        rows = self.conn.execute(
-            "SELECT s.id, s.title, s.summary, s.published, s.fingerprint, s.cluster_id, "
+        rows = self.conn.execute(  # the text only where no stored features stand for it
+            "SELECT s.id, s.published, s.fingerprint, s.cluster_id, "
+            "CASE WHEN s.fingerprint IS NULL THEN s.title ELSE '' END AS title, "
+            "CASE WHEN s.fingerprint IS NULL THEN s.summary ELSE '' END AS summary, "
             "COALESCE(f.name, f.url, '') AS source FROM stories s "
             f"LEFT JOIN feeds f ON f.id = s.feed_id WHERE {where} ORDER BY s.published, s.id",
             params,
