@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -298,14 +299,22 @@ def typo_tags(text: str, folded: str, taken: list[tuple[int, int]]) -> list[Tag]
             seen.add((s, e))
             if not 7 <= e - s <= 17:
                 continue
-            word = folded[s:e].replace("-", "").replace(" ", "")
-            for value, (targets, limit) in r.typo_targets.items():
-                if any(_close_to(word, t, limit) for t in targets):
-                    if next_word(folded, e) in r.not_followed.get(value, ()):
-                        continue
+            for value in _near_misses(folded[s:e].replace("-", "").replace(" ", "")):
+                if next_word(folded, e) not in r.not_followed.get(value, ()):
                     tags.append(new_tag("mine_type", value, text[s:e], s, e))
                     break
     return tags
+
+
+@functools.lru_cache(maxsize=16384)
+def _near_misses(word: str) -> tuple[str, ...]:
+    """The types whose words `word` misspells. Cached: the probes mostly land on the same
+    ordinary words ("persons", "tanks", "anticipated") story after story."""
+    return tuple(
+        value
+        for value, (targets, limit) in rules().typo_targets.items()
+        if any(_close_to(word, t, limit) for t in targets)
+    )
 
 
 def mine_type_tags(text: str, folded: str, found: FoundHits) -> list[Tag]:
