@@ -684,7 +684,7 @@ def _merge(
     text: str, found: list[_Found], type_spans: list[tuple[int, int, str]], lex: Lexicon
 ) -> list[Event]:
     """One event per (actor, action, negated): first evidence, first recipient, resolved type."""
-    text_types = _types_in(text, 0, len(text), type_spans, lex)
+    text_types: set[str] | None = None  # read only when a sentence names no type
     groups: dict[tuple[str, str, bool], list[_Found]] = {}
     for f in found:
         groups.setdefault((f.actor, f.action, f.negated), []).append(f)
@@ -695,7 +695,9 @@ def _merge(
         sentence_types: set[str] = set()
         for i in items:
             sentence_types |= _types_in(text, *i.sentence, type_spans, lex)
-        types = sentence_types or text_types
+        if not sentence_types and text_types is None:
+            text_types = _types_in(text, 0, len(text), type_spans, lex)
+        types = sentence_types or text_types or set()
         mine_type = "antipersonnel" if "antipersonnel" in types else next(iter(types), None)
         start, end = first.sentence
         events.append(
