@@ -45,7 +45,7 @@ from minewatch.cluster_words import (
     WEEKDAYS,
     WIRE_AGENCIES,
 )
-from minewatch.prefixes import PrefixIndex, matches_at
+from minewatch.prefixes import PrefixIndex
 
 WINDOW_HOURS = 72
 """Two members of one cluster are at most this far apart in time (the store's candidate window)."""
@@ -120,10 +120,12 @@ def _best_cluster(
     window = WINDOW_HOURS * 3600.0
     best: dict[int, float] = {}
     vetoed: set[int] = set()  # a member differs in a fact: the cluster is out whatever it scores
+    lead = features.lead_countries
     for other_when, other, cluster_id in candidates:
         if cluster_id in vetoed or abs(when - other_when) > window:
             continue
-        if _facts_differ(features, other):
+        other_lead = other.lead_countries  # the first fact, and the one most often differing
+        if (lead and other_lead and lead.isdisjoint(other_lead)) or _facts_differ(features, other):
             vetoed.add(cluster_id)
             continue
         score = _score(features, when, other, other_when)
@@ -286,22 +288,22 @@ def _overlap(a: Features, b: Features) -> float:
 
 @lru_cache(maxsize=8192)
 def _weights(features: Features) -> tuple[dict[str, float], float]:
-    """Each token's weight, and their sum."""
-    weights: dict[str, float] = {}
-    for token in features.words:
-        if token.startswith("@"):
-            weight = 2.0
-        elif token.startswith("#"):
-            weight = 1.5
-        elif token in LIGHT_TOKENS:
-            weight = 0.4
-        elif token in features.names:
-            weight = 2.0
-        else:
-            weight = 1.0
-        if token in features.title:
-            weight *= 1.25  # the headline says what the story is about
-        weights[token] = weight
+    """Each token's weight, and their sum: countries and proper names weigh most, then
+    numbers, and light words least; a headline word counts a quarter more."""
+    words = features.words
+    weights = dict.fromkeys(words, 1.0)
+    for token in features.names & words:
+        weights[token] = 2.0
+    for token in LIGHT_TOKENS & words:
+        weights[token] = 0.4
+    for token in words:
+        mark = token[0]
+        if mark == "#":
+            weights[token] = 1.5
+        elif mark == "@":
+            weights[token] = 2.0
+    for token in features.title & words:
+        weights[token] *= 1.25
     return weights, sum(weights.values())
 
 
@@ -756,11 +758,18 @@ CONCEPTS = {
 
 
 def _fold_phrases(text: str) -> str:
-    """Fold each phrase in turn, trying its pattern only where one of its beginnings occurs."""
-    hits = _PHRASE_INDEX.hits(text)
+    """Fold each phrase in turn, as `pattern.sub` would, trying its pattern only where one of
+    its beginnings occurs."""
+    starts = _PHRASE_INDEX.starts_by_key(text)
     for index, (pattern, replacement) in enumerate(_PHRASE_PATTERNS):
-        if matches_at(pattern, index, text, hits):
-            folded = pattern.sub(replacement, text)
-            if folded != text:  # later phrases read the folded text
-                text, hits = folded, _PHRASE_INDEX.hits(folded)
+        pieces: list[str] = []
+        done = 0
+        for at in starts.get(index, ()):
+            found = pattern.match(text, at) if at >= done else None
+            if found:
+                pieces += [text[done:at], replacement]
+                done = found.end()
+        if pieces:  # later phrases read the folded text
+            text = "".join([*pieces, text[done:]])
+            starts = _PHRASE_INDEX.starts_by_key(text)
     return text
