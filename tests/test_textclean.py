@@ -77,3 +77,33 @@ def test_terminal_safe_removes_every_unsafe_character(raw: str):
     safe = terminal_safe(raw)
     assert not UNSAFE.search(safe) and "\x1b" not in safe
     assert terminal_safe(safe) == safe
+
+
+_MARKUP_PIECES = [
+    "<p>", "</p>", "<P>", "<br/>", "<br />", "<b>", "</b>", "<em>", "</EM>", "<div class='x'>",
+    '<a href="http://example.org/?a=1&amp;b=2" title=\'t\'>', "</a>", "<img src=x.png alt=''/>",
+    "<li>", "</li>", "<span data-x=1>", "</span>", "<script>", "</script>", "<style>", "<title>",
+    "<!-- note -->", "<![CDATA[x]]>", "<p", "</p class=x>", "<a href='x>", "<unknown>", "<wbr/>",
+    "mine", "ban", " ", "  ", "&amp;", "&lt;b&gt;", "&#39;", "&#x27;", "&nbsp;", "&unknown;", "&",
+    "&amp", "<", ">", "a < b", '"', "'", "=", "\n", "caf\u00e9", "[bold]x[/]",
+]
+
+
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=25))
+def test_the_plain_tag_shortcut_reads_markup_as_the_full_parser_does(pieces: list[str]) -> None:
+    """Where the regex shortcut takes a fragment, it gives exactly the parser's text."""
+    from minewatch.textclean import _parse_markup, _strip_plain_tags
+
+    fragment = "".join(pieces)
+    shortcut = _strip_plain_tags(fragment)
+    if shortcut is not None:
+        assert shortcut == _parse_markup(fragment)
+
+
+def test_the_shortcut_takes_the_common_summary_and_leaves_the_rest() -> None:
+    from minewatch.textclean import _strip_plain_tags
+
+    common = '<p>Mines <a href="https://x.org/a?b=1&amp;c=2">laid</a> near Kharkiv.</p><p>More</p>'
+    assert _strip_plain_tags(common) == " Mines laid near Kharkiv.  More "
+    for other in ("<script>x</script>", "a < b", "<!-- c -->text", "<title>t</title>"):
+        assert _strip_plain_tags(other) is None
