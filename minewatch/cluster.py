@@ -45,7 +45,7 @@ from minewatch.cluster_words import (
     WEEKDAYS,
     WIRE_AGENCIES,
 )
-from minewatch.prefixes import PrefixIndex
+from minewatch.prefixes import PrefixIndex, matches_from
 
 WINDOW_HOURS = 72
 """Two members of one cluster are at most this far apart in time (the store's candidate window)."""
@@ -764,11 +764,9 @@ def _fold_phrases(text: str) -> str:
     for index, (pattern, replacement) in enumerate(_PHRASE_PATTERNS):
         pieces: list[str] = []
         done = 0
-        for at in starts.get(index, ()):
-            found = pattern.match(text, at) if at >= done else None
-            if found:
-                pieces += [text[done:at], replacement]
-                done = found.end()
+        for found in matches_from(pattern, text, starts.get(index, ()), len(text)):
+            pieces += [text[done : found.start()], replacement]
+            done = found.end()
         if pieces:  # later phrases read the folded text
             text = "".join([*pieces, text[done:]])
             starts = _PHRASE_INDEX.starts_by_key(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from re import _constants as sre  # the parsed form of a pattern, read only for its prefixes
 from re import _parser as sre_parse
 
@@ -47,17 +47,39 @@ class PrefixIndex:
         return sorted(at.items())
 
 
+    def starts_by_key(self, text: str) -> dict[Hashable, list[int]]:
+        """For each key, where one of its patterns may begin, in text order."""
+        starts: dict[Hashable, list[int]] = {}
+        for at, keys in self.hits(text):
+            for key in keys:
+                starts.setdefault(key, []).append(at)
+        return starts
+
+
 def hits_within(hits: list[Hit], start: int, end: int) -> list[Hit]:
     """The hits that begin in [start, end)."""
     lo = bisect.bisect_left(hits, (start,))
     return hits[lo : bisect.bisect_left(hits, (end,), lo)]
 
 
-def matches_at(pattern: re.Pattern[str], key: Hashable, text: str, hits: list[Hit],
-               end: int | None = None) -> bool:
-    """Whether `pattern` (filed under `key`) matches where the index saw it may begin."""
-    stop = len(text) if end is None else end
-    return any(key in keys and pattern.match(text, at, stop) for at, keys in hits)
+def starts_of(hits: list[Hit], key: Hashable) -> list[int]:
+    """Where the patterns filed under `key` may begin."""
+    return [at for at, keys in hits if key in keys]
+
+
+def matches_from(
+    pattern: re.Pattern[str], text: str, starts: Iterable[int], end: int
+) -> Iterator[re.Match[str]]:
+    """The matches `pattern.finditer(text, ..., end)` would give, tried only at `starts`
+    (ascending, and holding every place the pattern can begin): leftmost first, none
+    overlapping the one before."""
+    done = 0
+    for at in starts:
+        if at >= done:
+            found = pattern.match(text, at, end)
+            if found:
+                done = found.end()
+                yield found
 
 
 def literal_prefixes(pattern: str) -> set[str]:

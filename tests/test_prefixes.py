@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from minewatch.cluster_words import PHRASES
 from minewatch.events.lexicon import default_lexicon
-from minewatch.prefixes import PrefixIndex, hits_within, literal_prefixes, matches_at
+from minewatch.prefixes import PrefixIndex, hits_within, literal_prefixes, matches_from, starts_of
 
 
 @pytest.mark.parametrize(
@@ -46,9 +46,12 @@ def test_hits_carry_the_keys_of_every_pattern_that_may_begin_there() -> None:
     ]
     first_sentence = hits_within(hits, 0, text.index(","))
     assert [at for at, _ in first_sentence] == [text.index("signed")]
-    assert matches_at(re.compile(r"\busing force", re.I), "both", text, hits)
+    using_force = re.compile(r"\busing force", re.I)
+    assert [m.group() for m in matches_from(using_force, text, starts_of(hits, "both"), 99)] == [
+        "USING force"
+    ]
     # tried only where a pattern of its own key may begin
-    assert not matches_at(re.compile(r"\busing force", re.I), "sign", text, hits)
+    assert not list(matches_from(using_force, text, starts_of(hits, "sign"), len(text)))
 
 
 def test_offsets_stay_exact_when_lower_case_is_longer() -> None:
@@ -65,17 +68,26 @@ _WORDS = [
 ]
 
 
+def _spans(matches) -> list[tuple[int, int]]:
+    return [m.span() for m in matches]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30))
 def test_the_index_misses_no_match_of_the_lexicons(words: list[str]) -> None:
-    """Searching with each pattern and trying it only at the index's hits agree."""
+    """finditer over the text and matching only at the index's hits give the same matches."""
     text = " ".join(words)
     lexicon = default_lexicon()
     hits = lexicon.cue_index.hits(text)
     for spec in lexicon.actions:
-        assert bool(spec.cue.search(text)) == matches_at(spec.cue, spec.action, text, hits)
+        starts = starts_of(hits, spec.action)
+        for pattern in (*spec.triggers, *spec.alone):
+            assert _spans(matches_from(pattern, text, starts, len(text))) == _spans(
+                pattern.finditer(text)
+            )
     phrases = PrefixIndex(enumerate(pattern for pattern, _ in PHRASES))
     phrase_hits = phrases.hits(text)
     for key, (pattern, _) in enumerate(PHRASES):
         compiled = re.compile(pattern, re.IGNORECASE)
-        assert bool(compiled.search(text)) == matches_at(compiled, key, text, phrase_hits)
+        found = matches_from(compiled, text, starts_of(phrase_hits, key), len(text))
+        assert _spans(found) == _spans(compiled.finditer(text))

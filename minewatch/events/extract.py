@@ -17,7 +17,7 @@ from functools import cached_property
 from minewatch.events.lexicon import Lexicon, default_lexicon
 from minewatch.events.sentences import sentence_spans
 from minewatch.models import Event, Tag
-from minewatch.prefixes import Hit, hits_within, matches_at
+from minewatch.prefixes import Hit, hits_within, matches_from, starts_of
 
 # Actions whose actor may be named after the trigger ("Withdrawal approved by Latvian MPs").
 _ACTOR_AFTER_OK = {"withdraw", "join", "clear", "destroy_stockpile", "restrict", "produce"}
@@ -198,19 +198,22 @@ class _SentenceReader:
 
     def events(self) -> list[_Found]:
         out: list[_Found] = []
+        text, end = self.text, self.end
         for spec in self.lex.actions:
-            if spec.cue is not None and not matches_at(
-                spec.cue, spec.action, self.text, self.hits, self.end
-            ):
+            starts = starts_of(self.hits, spec.action)
+            if not starts or (spec.cue is not None and not any(
+                spec.cue.match(text, at, end) for at in starts
+            )):
                 continue
             for pattern in spec.triggers:
-                for m in pattern.finditer(self.text, self.start, self.end):
+                for m in matches_from(pattern, text, starts, end):
                     out.extend(self._from_trigger(spec.action, spec.needs, m.start(), m.end()))
             for pattern in spec.alone:
-                for m in pattern.finditer(self.text, self.start, self.end):
+                for m in matches_from(pattern, text, starts, end):
                     out.extend(self._from_trigger(spec.action, "none", m.start(), m.end()))
+        others = starts_of(self.hits, "other")
         for pattern in self.lex.transfer_from:
-            for m in pattern.finditer(self.text, self.start, self.end):
+            for m in matches_from(pattern, text, others, end):
                 out.extend(self._from_import(m.start(), m.end()))
         out.extend(self._from_adjectives())
         return out
@@ -218,7 +221,8 @@ class _SentenceReader:
     def standalone_deniers(self) -> list[str]:
         """States that deny an accusation in this sentence without naming the act again."""
         out = []
-        for m in self.lex.cues["denial"].finditer(self.text, self.start, self.end):
+        others = starts_of(self.hits, "other")
+        for m in matches_from(self.lex.cues["denial"], self.text, others, self.end):
             if not _ACCUSATION_NOUN.match(self.text[m.end() : m.end() + 60]):
                 continue
             actors = self._actors_before(m.start(), "use")
