@@ -254,3 +254,28 @@ def test_syndicated_copies_join_their_original(scenario):
     predicted = cluster(docs + copies)
     for original, copy in zip(docs, copies, strict=True):
         assert predicted[copy.id] == predicted[original.id], copy.title
+
+
+_PLAIN_FORMS = {  # the patterns as first written, before they were reordered for speed
+    "_PLACE_AFTER": r"\b(?i:in|near|outside|around)\s+((?:[A-Z][\w'’-]+)(?:\s[A-Z][\w'’-]+){0,2})",
+    "_CLOCK_TIME": r"(?i)\b\d{1,2}(?:[:.]\d\d)?\s*(?:[ap]\.?m\b\.?|gmt\b|utc\b)|\b\d{1,2}:\d\d\b",
+    "ABBREVIATIONS": r"(?<![\w.])(?:U\.S\.A\.|U\.S\.|USA|US|U\.K\.|UK|UAE)(?![\w])",
+}
+_PIECES = ["in", "In", "near", "Outside", "around", "Kharkiv", "Big Town", "x", "US", "U.S.",
+           "U.S.A.", "USA", "UK", "U.K.", "UAE", ".", "-", "5", "12", "123", ":30", ".45", "pm",
+           "a.m.", "GMT", "utc", " ", "  ", "'", "’", "(", "\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=20))
+def test_the_reordered_patterns_match_where_their_plain_forms_do(pieces: list[str]) -> None:
+    import re
+
+    import minewatch.cluster as clustering
+
+    text = "".join(pieces)
+    for name, plain in _PLAIN_FORMS.items():
+        fast = getattr(clustering, name)
+        assert [m.span() for m in fast.finditer(text)] == [
+            m.span() for m in re.finditer(plain, text)
+        ]
