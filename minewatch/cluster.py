@@ -313,7 +313,14 @@ def _weights(features: Features) -> tuple[dict[str, float], float]:
 def _features_of(doc: ClusterDoc) -> Features:
     if doc.fingerprint:
         return _deserialise(doc.fingerprint)
-    return analyse(doc.title, doc.summary)
+    return _analysed(doc.title, doc.summary)
+
+
+@lru_cache(maxsize=8192)
+def _analysed(title: str, summary: str) -> Features:
+    """analyse(), remembered for stories matched again and again without a stored
+    fingerprint (fingerprint() itself runs once per story and keeps nothing)."""
+    return analyse(title, summary)
 
 
 @lru_cache(maxsize=8192)
@@ -334,7 +341,6 @@ class _Segment:
     stages: set[str]
 
 
-@lru_cache(maxsize=8192)
 def analyse(title: str, summary: str) -> Features:
     """Reduce a headline and summary to the features clustering compares."""
     title, title_wire = _strip_title_wire(title)
