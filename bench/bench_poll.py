@@ -201,7 +201,8 @@ class Newsboat(Contender):
 def start_farm(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, str(FARM), "--feeds", str(args.feeds), "--items", str(args.items),
-         "--latency-ms", str(args.latency_ms), "--port", "0", "--lifetime", str(args.lifetime)],
+         "--latency-ms", str(args.latency_ms), "--port", "0", "--lifetime", str(args.lifetime),
+         "--sentences", args.sentences, *(["--html"] if not args.plain else [])],
         stdout=subprocess.PIPE, text=True,
     )
     assert proc.stdout is not None
@@ -410,6 +411,10 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--items", type=int, default=50, help="items a feed (default 50)")
     ap.add_argument("--latency-ms", type=float, default=100.0, help="per request (default 100)")
     ap.add_argument("--concurrency", type=int, default=32, help="requests in flight (default 32)")
+    ap.add_argument("--sentences", default="6-12", metavar="LO-HI",
+                    help="sentences a summary (default 6-12: 70-170 words, as wire summaries and "
+                    "the peers' farm carry)")
+    ap.add_argument("--plain", action="store_true", help="plain-text summaries, not HTML")
     ap.add_argument("--reps", type=int, default=3, help="cold+warm repetitions (default 3)")
     ap.add_argument("--reference-workers", type=int, default=2,
                     help="parse processes of the reference loop (0: parse inline; default 2)")

@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from html import escape as html_escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -83,14 +84,24 @@ def rfc822(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
-def render_rss(number: int, base: str, stories: list[SynthStory]) -> str:
+def summary_markup(story: SynthStory, html: bool) -> str:
+    """The summary as a feed carries it: plain, or HTML paragraphs of up to three sentences
+    (escaped into the XML either way; cleaned, both give the same text)."""
+    if not html or not story.sentences:
+        return escape(story.summary)
+    parts = story.sentences
+    paragraphs = (" ".join(parts[i : i + 3]) for i in range(0, len(parts), 3))
+    return escape("".join(f"<p>{html_escape(p)}</p>" for p in paragraphs))
+
+
+def render_rss(number: int, base: str, stories: list[SynthStory], html: bool = False) -> str:
     items = "".join(
         "<item>"
         f"<title>{escape(s.title)}</title>"
         f"<link>{escape(s.url)}</link>"
         f'<guid isPermaLink="false">{escape(s.key)}</guid>'
         f"<pubDate>{rfc822(_when(s))}</pubDate>"
-        f"<description>{escape(s.summary)}</description>"
+        f"<description>{summary_markup(s, html)}</description>"
         "</item>\n"
         for s in stories
     )
@@ -102,14 +113,15 @@ def render_rss(number: int, base: str, stories: list[SynthStory]) -> str:
     )
 
 
-def render_atom(number: int, base: str, stories: list[SynthStory]) -> str:
+def render_atom(number: int, base: str, stories: list[SynthStory], html: bool = False) -> str:
+    summary_type = ' type="html"' if html else ""
     updated = max(_when(s) for s in stories).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = "".join(
         "<entry>"
         f"<id>{escape(s.key)}</id><title>{escape(s.title)}</title>"
         f"<link rel=\"alternate\" href={quoteattr(s.url)}/>"
         f"<published>{s.published}</published><updated>{s.published}</updated>"
-        f"<summary>{escape(s.summary)}</summary>"
+        f"<summary{summary_type}>{summary_markup(s, html)}</summary>"
         "</entry>\n"
         for s in stories
     )
@@ -125,17 +137,18 @@ def _when(story: SynthStory) -> datetime:
 
 
 def render_feeds(
-    count: int, items: int, base: str, *, atom_every: int, mine_share: float, seed: int
+    count: int, items: int, base: str, *, atom_every: int, mine_share: float, seed: int,
+    sentences: tuple[int, int] = (2, 4), html: bool = False,
 ) -> list[FeedBody]:
     """Every feed's body, rendered once; item dates fall in the last 14 days."""
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     gen = StoryGenerator(seed=seed, total=count * items, mine_share=mine_share,
-                         start=end - timedelta(days=14), end=end)
+                         start=end - timedelta(days=14), end=end, sentences=sentences)
     bodies = []
     for number in range(count):
         stories = gen.generate(number * items, items)
         atom = atom_every > 0 and number % atom_every == atom_every - 1
-        text = (render_atom if atom else render_rss)(number, base, stories)
+        text = (render_atom if atom else render_rss)(number, base, stories, html)
         plain = text.encode("utf-8")
         modified = max(_when(s) for s in stories)
         bodies.append(FeedBody(
@@ -167,7 +180,8 @@ class FarmServer(ThreadingHTTPServer):
         self.latency = args.latency_ms / 1000
         self.stats = Stats()
         self.bodies = render_feeds(args.feeds, args.items, self.base, atom_every=args.atom_every,
-                                   mine_share=args.mine_share, seed=args.seed)
+                                   mine_share=args.mine_share, seed=args.seed,
+                                   sentences=args.sentences, html=args.html)
         self.extras = {
             "/_feeds.yaml": (feeds_yaml(self.base, args.feeds, args.keep), "text/yaml"),
             "/_urls.txt": ("".join(f"{self.base}/feed/{n}.xml\n" for n in range(args.feeds)),
@@ -272,6 +286,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--mine-share", type=float, default=0.3, help="share of mine-related items")
     ap.add_argument("--keep", default="all", choices=("all", "relevant"),
                     help="keep: in /_feeds.yaml (default all)")
+    ap.add_argument("--sentences", type=_span, default=(2, 4), metavar="LO-HI",
+                    help="sentences a summary, at most 12 (default 2-4)")
+    ap.add_argument("--html", action="store_true",
+                    help="summaries as HTML paragraphs, as most publishers send them")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--host", default="127.0.0.1", help="a loopback address")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -280,6 +298,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not args.host.startswith("127."):
         ap.error("--host must be a loopback address (127.x.x.x)")
     return args
+
+
+def _span(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        span = int(low), int(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a range like 6-12: {text!r}") from None
+    if not 1 <= span[0] <= span[1] <= 12:
+        raise argparse.ArgumentTypeError(f"a range within 1-12: {text!r}")
+    return span
 
 
 def main(argv: list[str] | None = None) -> None:

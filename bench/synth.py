@@ -159,6 +159,7 @@ class SynthStory:
     url: str
     relevant: bool
     tags: tuple[SynthTag, ...]
+    sentences: tuple[str, ...] = ()  # the summary's sentences, for rendering it as paragraphs
 
     @property
     def text(self) -> str:
@@ -181,8 +182,10 @@ class StoryGenerator:
         self, *, seed: int = 1, total: int = 10_000, mine_share: float = 0.3,
         start: datetime = datetime(2024, 1, 1, tzinfo=UTC),
         end: datetime = datetime(2026, 1, 1, tzinfo=UTC),
+        sentences: tuple[int, int] = (2, 4),
     ) -> None:
         self.seed = seed
+        self.sentences = sentences  # fewest and most sentences a summary (at most 12)
         self.total = max(total, 1)
         self.mine_share = mine_share
         self.start = start
@@ -204,7 +207,8 @@ class StoryGenerator:
         relevant = rng.random() < self.mine_share
         slots = self._slots(rng, relevant)
         title_tpl = rng.choice(MINE_TITLES if relevant else OTHER_TITLES)
-        sentences = rng.sample(MINE_SENTENCES if relevant else OTHER_SENTENCES, rng.randint(2, 4))
+        pool = MINE_SENTENCES if relevant else OTHER_SENTENCES
+        sentences = rng.sample(pool, min(len(pool), rng.randint(*self.sentences)))
         title, title_tags = _render(title_tpl, slots, 0)
         offset = len(title) + 2
         parts: list[str] = []
@@ -219,7 +223,7 @@ class StoryGenerator:
         return SynthStory(
             index=index, key=f"synth-{self.seed}-{index}", title=title, summary=summary,
             published=moment.strftime(ISO), url=f"https://news.example.org/{self.seed}/{index}",
-            relevant=relevant, tags=tuple(tags),
+            relevant=relevant, tags=tuple(tags), sentences=tuple(parts),
         )
 
     def _slots(self, rng: random.Random, relevant: bool) -> dict[str, SlotValue]:
