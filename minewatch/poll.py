@@ -24,7 +24,6 @@ from typing import Any
 
 from minewatch import fetch
 from minewatch.models import FeedSpec
-from minewatch.pipeline import process_body
 from minewatch.store import Store, open_store
 from minewatch.timeutil import iso, now_utc, parse_iso
 
@@ -105,6 +104,9 @@ class _Stored:
 def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: str,
             feed_id: int, changes: dict[str, Any]) -> _Stored:
     """In a worker: parse and tag a body, then store its stories with the feed's new state."""
+    # Imported here: a poll where every feed answers 304 never loads the parser and tagger.
+    from minewatch.pipeline import process_body
+
     parsed = process_body(body, headers, url, fetched, keep)
     if parsed.error:
         return _Stored(error=parsed.error)

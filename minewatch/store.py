@@ -550,9 +550,12 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
 
         It runs after a poll's feeds are stored (and again on the next poll if killed), so
         stories from different feeds of one poll can find each other."""
+        waiting = "s.relevant = 1 AND s.cluster_id IS NULL"
+        if not self.conn.execute(f"SELECT 1 FROM stories s WHERE {waiting} LIMIT 1").fetchone():
+            return 0  # and a poll with nothing new never loads the clusterer
         from minewatch import cluster
 
-        pending = self._cluster_docs("s.relevant = 1 AND s.cluster_id IS NULL", [])
+        pending = self._cluster_docs(waiting, [])
         if not pending:
             return 0
         window = timedelta(hours=cluster.WINDOW_HOURS)
