@@ -193,3 +193,27 @@ def test_hostile_titles_are_stored_clean_and_shown_literally(cli, isolated):
     assert titles == ["Bold & anti-tank mines", "Red mines [bold]alert[/bold] evil"]
     out = cli("search", "mines").out
     assert "[bold]alert[/bold]" in out and "\x1b" not in out and "\u202e" not in out
+
+
+def test_a_body_that_is_no_feed_writes_nothing_and_is_fetched_again(cli, isolated):
+    """The worker that parses a body also stores it; when the body is no feed, it writes
+    nothing, and the failure goes on the feed's row with the last good validators kept."""
+    with feed_server() as server:
+        server.route("/wire.xml", rss([Item("w-1", "Mines cleared near Kharkiv")]), etag='"v1"')
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        assert poll_json(cli)[1]["new_stories"] == 1
+        server.route("/wire.xml", "<!doctype html><html><body>Maintenance</body></html>",
+                     etag='"v2"', content_type="text/html")
+        run, summary = poll_json(cli)
+        assert run.code == 1 and summary["errors"][0]["error"] == "not a feed: text/html"
+        assert db_rows("SELECT etag, error_count, last_error FROM feeds") == [
+            ('"v1"', 1, "not a feed: text/html")
+        ]
+        server.route("/wire.xml", rss([Item("w-1", "Mines cleared near Kharkiv"),
+                                       Item("w-2", "Ukraine clears mines in Kherson")]),
+                     etag='"v3"')
+        run, summary = poll_json(cli)
+        assert run.code == 0 and summary["new_stories"] == 1
+        assert server.requests_to("/wire.xml")[-1].headers["if-none-match"] == '"v1"'
+    assert db_rows("SELECT etag, error_count, last_error FROM feeds") == [('"v3"', 0, None)]
+    assert db_rows("SELECT COUNT(*) FROM stories") == [(2,)]
