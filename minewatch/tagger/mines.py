@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -159,7 +160,11 @@ def _description_end(
         return None
     if folded.startswith(r.other_after, end):
         return None
-    limit = min(sents.bounds_at(start)[1], end + 220)
+    window = end + 220
+    ahead = itertools.islice(_OBJECT_TOKEN.finditer(folded, end, window), 14)
+    if not any(m.group() in r.ban_verbs for m in ahead):
+        return None  # nor within the sentence, whose words are the first of these
+    limit = min(sents.bounds_at(start)[1], window)
     toks = [(m.group(), m.end()) for m in _OBJECT_TOKEN.finditer(folded, end, limit)]
     verb_at = next((i for i, (t, _) in enumerate(toks[:14]) if t in r.ban_verbs), None)
     if verb_at is None:
