@@ -151,3 +151,23 @@ def test_result_type_and_empty_input() -> None:
 def test_deterministic() -> None:
     text = CASES[0]["text"] + " " + CASES[60]["text"]
     assert tag(text) == tag(text)
+
+
+def test_typo_probes_cannot_overlap_so_one_regex_pass_finds_them_all() -> None:
+    """The misspelling probes are found with one alternation: that finds every occurrence
+    only if no probe can begin inside another's occurrence (or its own)."""
+    from minewatch.tagger.mines import TYPO_PROBES
+
+    for a in TYPO_PROBES:
+        for b in TYPO_PROBES:
+            assert not any(a[i:] == b[: len(a) - i] for i in range(1, len(a))), (a, b)
+            assert a == b or b not in a, (a, b)
+
+
+def test_words_before_stop_at_a_clause_break() -> None:
+    from minewatch.tagger.context import words_before
+
+    text = "mines were laid (near the border), said the old army engineer"
+    assert words_before(text, len(text), 3) == ["old", "army", "engineer"]
+    assert words_before(text, text.index(", said"), 5) == []
+    assert words_before(text, text.index("border"), 2) == ["near", "the"]

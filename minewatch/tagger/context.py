@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .matcher import knowledge
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_CLAUSE_TAIL = re.compile(r"[^,;:.!?()]*$")
+_CLAUSE_BREAKS = ",;:.!?()"
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,9 @@ def tokens_around(folded: str, start: int, end: int, width: int = 150) -> set[st
 
 def words_before(folded: str, start: int, n: int, reach: int = 60) -> list[str]:
     """Up to `n` words before `start`, nearest last, not crossing , ; : . ! ? or a parenthesis."""
-    m = _CLAUSE_TAIL.search(folded, max(0, start - reach), start)
-    return WORD.findall(m.group())[-n:] if m else []
+    lo = max(0, start - reach)
+    after_break = max(folded.rfind(mark, lo, start) for mark in _CLAUSE_BREAKS) + 1
+    return WORD.findall(folded, max(lo, after_break), start)[-n:]
 
 
 def next_word(folded: str, end: int) -> str:

@@ -156,7 +156,7 @@ def _description_end(
     folded: str, start: int, end: int, sents: Sentences, r: Rules, mines_before: bool
 ) -> int | None:
     """Where 'treaty banning anti-personnel mines' ends, if the head starts one."""
-    if any(w in folded[max(0, start - 30) : start] for w in r.other_before):
+    if any(map(folded[max(0, start - 30) : start].__contains__, r.other_before)):
         return None
     if folded.startswith(r.other_after, end):
         return None
@@ -277,14 +277,11 @@ def _typo_candidates(folded: str, pos: int) -> list[tuple[int, int]]:
 TYPO_PROBES = ("anti", "pers", "onne", "tank", "vehi")
 
 
+_PROBES = re.compile("|".join(TYPO_PROBES))  # no two probes can overlap: one pass finds all
+
+
 def _probe_positions(folded: str) -> list[int]:
-    found = []
-    for probe in TYPO_PROBES:
-        i = folded.find(probe)
-        while i >= 0:
-            found.append(i)
-            i = folded.find(probe, i + 1)
-    return sorted(found)
+    return [m.start() for m in _PROBES.finditer(folded)]
 
 
 def typo_tags(text: str, folded: str, taken: list[tuple[int, int]]) -> list[Tag]:
