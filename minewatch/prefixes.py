@@ -46,7 +46,6 @@ class PrefixIndex:
             at[start] = at[start] | keys if start in at else keys
         return sorted(at.items())
 
-
     def starts_by_key(self, text: str) -> dict[Hashable, list[int]]:
         """For each key, where one of its patterns may begin, in text order."""
         starts: dict[Hashable, list[int]] = {}
