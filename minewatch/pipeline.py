@@ -28,6 +28,13 @@ def label(text: str) -> tuple[TagResult, list[Event]]:
     return result, found
 
 
+def warm_up() -> None:
+    """Load the tagger's, the event rules' and the clusterer's tables now, on a sample."""
+    sample = "Russia laid anti-personnel mines in Ukraine, breaching the Ottawa Convention."
+    label(sample)
+    cluster.fingerprint(sample, "")
+
+
 def process_body(
     body: bytes, headers: dict[str, str], url: str, fetched_at: str, keep: str
 ) -> Processed:

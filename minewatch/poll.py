@@ -95,6 +95,13 @@ def _start_worker(db: str) -> None:
     _worker_store = open_store(Path(db))
 
 
+def _warm_up() -> None:
+    """In a worker, where alone the pipeline is imported."""
+    from minewatch.pipeline import warm_up
+
+    warm_up()
+
+
 @dataclass
 class _Stored:
     new_stories: int = 0
@@ -153,6 +160,12 @@ async def _poll(
                                             initializer=_start_worker,
                                             initargs=(str(store.path),)))
         return pool[0]
+
+    if any(rows[s.url]["body_hash"] is None and not rows[s.url]["error_count"] for s in feeds):
+        # A feed never read before will send a body: the workers load their tables while
+        # the first answers travel, instead of after they arrive.
+        for _ in range(max(1, options.workers)):
+            executor().submit(_warm_up)
 
     async def one(spec: FeedSpec) -> None:
         outcome = await _poll_feed(store, spec, rows[spec.url], client, limiter, in_flight,
