@@ -159,6 +159,8 @@ def http_date(timestamp: float) -> str:
 
 
 class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # a poll connects to every feed at once: none must be dropped
+
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that gave up mid-response is an expected event here, not a failure
 

@@ -18,6 +18,14 @@ CONTENT_TYPES = {".xml": "application/xml; charset=utf-8",
                  ".json": "application/feed+json; charset=utf-8"}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # A poll opens a connection per feed at once; the default backlog of 5 drops the rest
+    # while this thread waits for the interpreter, and a dropped connect is retried a second
+    # later.
+    request_queue_size = 128
+
+
 @contextmanager
 def serve_folder(folder: Path) -> Iterator[str]:
     """Serve the files of `folder` (not below it); yields the base URL, ending in '/'."""
@@ -49,8 +57,7 @@ def serve_folder(folder: Path) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
