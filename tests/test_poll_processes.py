@@ -94,3 +94,15 @@ def test_two_polls_at_once_and_a_search_while_one_writes(isolated):
         out, err = first.communicate(timeout=60)
         assert first.returncode == 0, err
     assert stored(db) == FEEDS * 21
+
+
+def test_database_trouble_is_one_line_that_names_it() -> None:
+    import sqlite3
+
+    from minewatch.cli import _database_trouble
+
+    locked = _database_trouble(sqlite3.OperationalError("database is locked"))
+    assert locked.startswith("the database stayed locked by another program")
+    assert _database_trouble(sqlite3.OperationalError("disk I/O error")) == (
+        "database error: disk I/O error"
+    )

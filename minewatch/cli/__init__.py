@@ -7,6 +7,7 @@ commands live in the modules imported below, each registering on the shared app.
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 
 import typer
@@ -41,6 +42,9 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("minewatch: interrupted", err=True)
         sys.exit(130)
+    except sqlite3.OperationalError as exc:  # the disk, or another program holding the file
+        typer.echo(f"minewatch: {_database_trouble(exc)}", err=True)
+        sys.exit(1)
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -51,3 +55,12 @@ def main() -> None:
         typer.echo(f"minewatch: internal error: {exc!r} (MINEWATCH_DEBUG=1 shows more)", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _database_trouble(exc: sqlite3.OperationalError) -> str:
+    """One line for a database that could not be used: locked past the busy timeout by
+    another program, or a disk that failed (what was committed before stays whole)."""
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return "the database stayed locked by another program for 30 s; nothing was half-written"
+    return f"database error: {message}"
