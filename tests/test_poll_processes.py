@@ -41,17 +41,22 @@ def stored(db) -> int:
         conn.close()
 
 
+def wait_for_the_fast_half(db: str) -> None:
+    """Until the feeds that answer at once are stored (the others stall for 30 s)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if os.path.exists(db) and stored(db) >= (FEEDS // 2) * 20:
+            return
+        time.sleep(0.1)
+
+
 def test_poll_killed_mid_way_loses_nothing_and_the_next_poll_completes(isolated):
     db = os.environ["MINEWATCH_DB"]
     with feed_server() as server:
         (isolated / "feeds.yaml").write_text(
             serve_slow_farm(server, lambda n: 0.0 if n < FEEDS // 2 else 30.0))
         proc = minewatch("poll", "--timeout", "60")
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if os.path.exists(db) and stored(db) >= (FEEDS // 2) * 20:
-                break
-            time.sleep(0.1)
+        wait_for_the_fast_half(db)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
@@ -71,6 +76,23 @@ def test_poll_killed_mid_way_loses_nothing_and_the_next_poll_completes(isolated)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["new_stories"] == FEEDS * 20 - first
         assert stored(db) == FEEDS * 20
+
+
+def test_ctrl_c_says_interrupted_exits_130_and_keeps_whole_feeds(isolated):
+    db = os.environ["MINEWATCH_DB"]
+    with feed_server() as server:
+        (isolated / "feeds.yaml").write_text(
+            serve_slow_farm(server, lambda n: 0.0 if n < FEEDS // 2 else 30.0))
+        proc = minewatch("poll", "--timeout", "60", start_new_session=True)
+        wait_for_the_fast_half(db)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the whole group
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip() == "minewatch: interrupted" and out == ""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counts = conn.execute("SELECT COUNT(*) FROM story_feeds GROUP BY feed_id").fetchall()
+    assert counts and all(c == 20 for (c,) in counts)
 
 
 def test_two_polls_at_once_and_a_search_while_one_writes(isolated):

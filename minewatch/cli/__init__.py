@@ -19,6 +19,8 @@ from minewatch.errors import MinewatchError
 
 __all__ = ["app", "main"]
 
+INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
+
 
 def main() -> None:
     """Run the app; map errors to one line and an exit code, never a traceback."""
@@ -35,13 +37,13 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("minewatch: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except MinewatchError as exc:
         typer.echo(f"minewatch: {exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("minewatch: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except sqlite3.OperationalError as exc:  # the disk, or another program holding the file
         typer.echo(f"minewatch: {_database_trouble(exc)}", err=True)
         sys.exit(1)
@@ -54,6 +56,8 @@ def main() -> None:
             raise
         typer.echo(f"minewatch: internal error: {exc!r} (MINEWATCH_DEBUG=1 shows more)", err=True)
         sys.exit(1)
+    if code == INTERRUPTED:  # typer turns Ctrl-C inside a command into this code, silently
+        typer.echo("minewatch: interrupted", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 
