@@ -113,7 +113,11 @@ class Contender:
         return None
 
     def stories(self) -> int | None:
-        return None
+        """New stories of the last run, from the JSON summary both pollers print."""
+        try:
+            return int(json.loads(self.output.read_text())["new_stories"])
+        except (ValueError, KeyError, OSError):
+            return None
 
     @property
     def output(self) -> Path:
@@ -136,13 +140,6 @@ class Minewatch(Contender):
                 "--feeds", str(self.work / "feeds.yaml"),
                 "--concurrency", str(self.args.concurrency), "--format", "json"]
 
-    def stories(self) -> int | None:
-        try:
-            return int(json.loads(self.output.read_text())["new_stories"])
-        except (ValueError, KeyError, OSError):
-            return None
-
-
 class Reference(Contender):
     name = "async loop"
 
@@ -154,13 +151,6 @@ class Reference(Contender):
                 "--urls", str(self.work / "urls.txt"), "--db", str(self.work / "reference.db"),
                 "--concurrency", str(self.args.concurrency),
                 "--workers", str(self.args.reference_workers)]
-
-    def stories(self) -> int | None:
-        try:
-            return int(json.loads(self.output.read_text())["new_stories"])
-        except (ValueError, KeyError, OSError):
-            return None
-
 
 class Newsboat(Contender):
     name = "newsboat"
