@@ -772,9 +772,11 @@ def _fold_phrases(text: str) -> str:
     its beginnings occurs."""
     starts = _PHRASE_INDEX.starts_by_key(text)
     for index, (pattern, replacement) in enumerate(_PHRASE_PATTERNS):
+        if index not in starts:
+            continue
         pieces: list[str] = []
         done = 0
-        for found in matches_from(pattern, text, starts.get(index, ()), len(text)):
+        for found in matches_from(pattern, text, starts[index], len(text)):
             pieces += [text[done : found.start()], replacement]
             done = found.end()
         if pieces:  # later phrases read the folded text
