@@ -98,6 +98,14 @@ def fingerprint(title: str, summary: str) -> str:
     return _serialise(analyse(title, summary))
 
 
+def prepare(stored: Iterable[tuple[str, str]]) -> None:
+    """Resolve (published, fingerprint) pairs of stories about to be placed into the cached
+    times, features and weights that placing them reads."""
+    for published, text in stored:
+        _epoch(published)
+        _weights(_deserialise(text))
+
+
 MAX_CANDIDATES = 200
 """A story is compared with at most this many stories nearest to it in time."""
 

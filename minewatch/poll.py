@@ -106,6 +106,9 @@ def _warm_up() -> None:
 class _Stored:
     new_stories: int = 0
     error: str | None = None  # the body was no feed: nothing was written
+    # (published, fingerprint) of the relevant stories: main resolves them while the poll
+    # runs, so clustering them after the last feed starts warm
+    fingerprints: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: str,
@@ -118,7 +121,18 @@ def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: 
     if parsed.error:
         return _Stored(error=parsed.error)
     assert _worker_store is not None
-    return _Stored(len(_worker_store.save_feed_poll(feed_id, parsed.items, changes, fetched)))
+    saved = _worker_store.save_feed_poll(feed_id, parsed.items, changes, fetched)
+    fingerprints = [(item.story.published, item.fingerprint)
+                    for item in parsed.items if item.fingerprint]
+    return _Stored(len(saved), fingerprints=fingerprints)
+
+
+def _prepare_clustering(fingerprints: list[tuple[str, str]]) -> None:
+    """Resolve stored stories' features now, while the workers parse: after the last feed,
+    the clusterer finds them ready (a third of its time, which nothing else overlaps)."""
+    from minewatch.cluster import prepare
+
+    prepare(fingerprints)
 
 
 def backoff_after(failures: int) -> timedelta:
@@ -231,6 +245,8 @@ async def _poll_feed(
                 row["id"], stored_changes,
             )
             if not stored.error:  # the stories and the feed's state are written
+                if stored.fingerprints:
+                    _prepare_clustering(stored.fingerprints)
                 outcome.outcome = "ok"
                 outcome.new_stories = stored.new_stories
                 outcome.next_poll = stored_changes["next_poll"]

@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 from minewatch.cluster import (
     WINDOW_HOURS,
     ClusterDoc,
+    ClusterPool,
     _deserialise,
     analyse,
     bcubed,
     cluster,
     fingerprint,
     match,
+    prepare,
 )
 
 CASES = Path(__file__).parent / "data" / "cluster_cases.yaml"
@@ -225,6 +227,17 @@ def test_fingerprint_is_deterministic_and_round_trips():
     assert text == fingerprint(title, summary)
     assert "\n" not in text
     assert _deserialise(text) == analyse(title, summary)
+
+
+def test_prepared_fingerprints_are_found_resolved_when_placed():
+    text = fingerprint("Estonia leaves the mine ban treaty", "TALLINN (AP) — Estonia left it.")
+    _deserialise.cache_clear()
+    prepare([("2026-03-02T10:00:00Z", text)])
+    assert _deserialise.cache_info().currsize == 1
+    pool = ClusterPool()
+    doc = ClusterDoc(7, "", "", "2026-03-02T10:00:00Z", "wire", fingerprint=text)
+    assert pool.place(doc) == 7
+    assert _deserialise.cache_info().hits == 1  # placing read what prepare resolved
 
 
 def test_a_fingerprint_of_another_version_is_refused():
