@@ -498,6 +498,8 @@ _COUNTRY_MARK = "zzq"
 
 def _segment(text: str, names_ok: bool) -> _Segment:
     """Features of one stretch of text (headline, lead sentence or the rest)."""
+    if not text:  # most headlines recall nothing: their background part is empty
+        return _Segment(set(), set(), set(), set(), set(), set(), set(), set(), set())
     text = _fold_phrases(_mark_countries(_CLOCK_TIME.sub(" ", text)))
     countries: set[str] = set()
     words: set[str] = set()
