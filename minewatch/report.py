@@ -27,14 +27,18 @@ def local_time(iso_text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 # ---------------------------------------------------------------------------- poll
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def poll_lines(summary: dict[str, Any], seconds: float, *, quiet: bool) -> list[str]:
     lines: list[str] = []
     if not quiet:
         skipped = f", {summary['skipped']} skipped" if summary["skipped"] else ""
         lines.append(
-            f"polled {summary['feeds']} feeds in {seconds:.1f}s: {summary['ok']} ok, "
+            f"polled {_count(summary['feeds'], 'feed')} in {seconds:.1f}s: {summary['ok']} ok, "
             f"{summary['not_modified']} not modified, {summary['failed']} failed{skipped}; "
-            f"{summary['new_stories']} new stories"
+            f"{_count(summary['new_stories'], 'new story', 'new stories')}"
         )
         for moved in summary["moved"]:
             lines.append(

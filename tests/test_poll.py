@@ -217,3 +217,16 @@ def test_a_body_that_is_no_feed_writes_nothing_and_is_fetched_again(cli, isolate
         assert server.requests_to("/wire.xml")[-1].headers["if-none-match"] == '"v1"'
     assert db_rows("SELECT etag, error_count, last_error FROM feeds") == [('"v3"', 0, None)]
     assert db_rows("SELECT COUNT(*) FROM stories") == [(2,)]
+
+
+def test_summary_line_counts_one_feed_and_one_story_in_the_singular():
+    from minewatch.report import poll_lines
+
+    summary = {"feeds": 1, "ok": 1, "not_modified": 0, "failed": 0, "skipped": 0,
+               "new_stories": 1, "errors": [], "moved": []}
+    assert poll_lines(summary, 0.2, quiet=False) == [
+        "polled 1 feed in 0.2s: 1 ok, 0 not modified, 0 failed; 1 new story"
+    ]
+    summary.update(feeds=3, new_stories=0)
+    assert poll_lines(summary, 0.2, quiet=False)[0].startswith("polled 3 feeds in")
+    assert poll_lines(summary, 0.2, quiet=False)[0].endswith("; 0 new stories")
