@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from minewatch import fetch
+from minewatch.cpus import parse_workers, usable_cpus
 from minewatch.models import FeedSpec
 from minewatch.store import Store, open_store
 from minewatch.timeutil import iso, now_utc, parse_iso
@@ -38,7 +39,7 @@ class PollOptions:
     timeout: float = 20.0
     force: bool = False
     max_bytes: int = 10_000_000
-    workers: int = os.cpu_count() or 1  # parsing processes beside the event loop
+    workers: int = field(default_factory=usable_cpus)  # CPUs for parsing beside the event loop
 
 
 @dataclass
@@ -167,10 +168,11 @@ async def _poll(
     limiter = fetch.HostLimiter()
     in_flight = asyncio.Semaphore(max(1, options.concurrency))
     pool: list[Executor] = []
+    workers = parse_workers(options.workers, len(feeds))
 
     def executor() -> Executor:
         if not pool:  # started on the first body to parse: an all-304 poll never pays for it
-            pool.append(ProcessPoolExecutor(max_workers=max(1, options.workers),
+            pool.append(ProcessPoolExecutor(max_workers=workers,
                                             initializer=_start_worker,
                                             initargs=(str(store.path),)))
         return pool[0]
@@ -178,7 +180,7 @@ async def _poll(
     if any(rows[s.url]["body_hash"] is None and not rows[s.url]["error_count"] for s in feeds):
         # A feed never read before will send a body: the workers load their tables while
         # the first answers travel, instead of after they arrive.
-        for _ in range(max(1, options.workers)):
+        for _ in range(workers):
             executor().submit(_warm_up)
 
     async def one(spec: FeedSpec) -> None:
