@@ -69,3 +69,17 @@ def test_demo_database_answers_the_other_commands(cli, demo_db):
     assert {"EE", "LV", "LT", "FI", "PL"} <= {e["actor"] for e in events}
     again = cli("--db", str(db), "demo")
     assert again.code == 0 and "0 new stories" in again.out
+
+
+def test_commands_close_the_database_on_the_way_out(cli, demo_db):
+    """Closed, the last connection folds its write-ahead log back into the file: no `-wal`
+    file stays behind, after a command that succeeds or one that fails."""
+    db, _ = demo_db
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists()
+    assert cli("--db", str(db), "search", "ottawa").code == 0
+    assert not wal.exists()
+    assert cli("--db", str(db), "search", '"unclosed').code == 2
+    assert not wal.exists()
+    assert cli("--db", str(db), "retag").code == 0
+    assert not wal.exists()

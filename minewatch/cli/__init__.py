@@ -14,7 +14,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError  # typer ships click inside
 
 from minewatch.cli import core, feeds, reports, watch  # noqa: F401  (they register commands)
-from minewatch.cli.common import app
+from minewatch.cli.common import app, close_stores
 from minewatch.errors import MinewatchError
 
 __all__ = ["app", "main"]
@@ -24,6 +24,13 @@ INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIG
 
 def main() -> None:
     """Run the app; map errors to one line and an exit code, never a traceback."""
+    try:
+        _run()
+    finally:
+        close_stores()
+
+
+def _run() -> None:
     try:
         code = app(standalone_mode=False)
     except NoArgsIsHelpError as exc:  # `minewatch` alone: the help is the answer

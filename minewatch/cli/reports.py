@@ -136,7 +136,6 @@ def demo(
     from minewatch.models import StoryFilter
     from minewatch.report import poll_lines
     from minewatch.report_digest import digest_text, timeline_text
-    from minewatch.store import open_store as open_db
     from minewatch.timeline import build_timeline
     from minewatch.timeutil import local_day_bounds
 
@@ -144,7 +143,7 @@ def demo(
     out = console()
     started = time.monotonic()
     with poll_lock(path):
-        store = open_db(path, create=True)
+        store = open_store(create=True, path=path)
         result = run_demo(store)
     for line in poll_lines(result.report.summary(), time.monotonic() - started, quiet=False):
         typer.echo(line)
