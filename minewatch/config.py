@@ -10,6 +10,7 @@ from typing import Any
 from minewatch.errors import ConfigError
 from minewatch.models import FeedSpec
 from minewatch.timeutil import parse_span
+from minewatch.urls import is_web_address
 
 DEFAULT_DB = Path("data") / "minewatch.db"
 DEFAULT_FEEDS = Path("feeds.yaml")
@@ -108,6 +109,8 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
         raise ConfigError(f"{where}:{line}: feed has no `url`")
     if not url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"{where}:{line}: url must start with http:// or https://: {url}")
+    if not is_web_address(url):
+        raise ConfigError(f"{where}:{line}: url has no host or a bad port: {url}")
     keep = fields.get("keep") or "relevant"
     if keep not in KEEP_VALUES:
         raise ConfigError(f"{where}:{line}: keep must be `relevant` or `all`, not {keep!r}")

@@ -25,6 +25,7 @@ import httpx
 
 from minewatch import USER_AGENT
 from minewatch.models import FeedState, FetchResult
+from minewatch.urls import is_web_address
 
 MAX_REDIRECTS = 5
 RETRY_AFTER_CAP = 24 * 3600.0
@@ -110,9 +111,9 @@ async def fetch_feed(
     Never raises except for cancellation: every failure is a FetchResult with outcome "failed"
     (or "gone" for 410) and a short error sentence.
     """
-    scheme = urlsplit(state.url).scheme.lower()
-    if scheme not in ("http", "https"):
-        return _failed(state.url, f"unsupported scheme: {scheme or 'none'}")
+    refused = _address_error(state.url, "invalid url")
+    if refused:
+        return _failed(state.url, refused)
     fetch = _Fetch(client, state, limiter, timeout, max_bytes)
     try:
         # The deadline is set once the first host slot is ours: waiting in the queue for a busy
@@ -121,7 +122,7 @@ async def fetch_feed(
             return await fetch.run(deadline)
     except TimeoutError:
         return fetch.failure(f"timeout after {timeout:g}s")
-    except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - one feed's failure, whatever it is, stays its own
         return fetch.failure(_describe(exc))
 
 
@@ -186,10 +187,13 @@ class _Fetch:
                     await response.aclose()
             if not location:
                 return self.failure(f"http {self.status} without location")
-            target = _without_fragment(urljoin(self.current, location.strip()))
-            scheme = urlsplit(target).scheme.lower()
-            if scheme not in ("http", "https"):
-                return self.failure(f"unsupported scheme: {scheme or 'none'}")
+            try:
+                target = _without_fragment(urljoin(self.current, location.strip()))
+            except ValueError:  # "http://[::1": no address can be made of it
+                return self.failure(_BAD_LOCATION)
+            refused = _address_error(target, _BAD_LOCATION)
+            if refused:
+                return self.failure(refused)
             if target in visited:
                 return self.failure("redirect loop")
             visited.add(target)
@@ -310,6 +314,18 @@ def _failed(url: str, error: str) -> FetchResult:
     return FetchResult(url=url, outcome="failed", error=error, final_url=url)
 
 
+def _address_error(url: str, invalid: str) -> str | None:
+    """Why `url` is not to be fetched (another scheme than http and https, or `invalid` for no
+    host or a port out of range), or None."""
+    if is_web_address(url):
+        return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:  # an unclosed IPv6 bracket
+        return invalid
+    return invalid if scheme in ("http", "https") else f"unsupported scheme: {scheme or 'none'}"
+
+
 def _header_safe(value: str | None) -> bool:
     return bool(value) and value.isascii() and value.isprintable()  # type: ignore[union-attr]
 
@@ -349,8 +365,13 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
+_BAD_LOCATION = "redirect to an invalid address"
+
+
 def _describe(exc: BaseException) -> str:
     """A short stable sentence for a transport failure."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]  # a task group's wrapping of the one error inside
     causes = _causes(exc)
     text = " ".join(str(e).lower() for e in causes)
     if isinstance(exc, httpx.ConnectError):
@@ -370,6 +391,8 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, ConnectionError):
         return "connection reset"
     if isinstance(exc, httpx.RemoteProtocolError):
+        if "location header" in text:  # httpx reads the next hop's address before we do
+            return _BAD_LOCATION
         if "peer closed" in text or "disconnected" in text or "incomplete" in text:
             return "connection reset"
         return "invalid http response"

@@ -20,8 +20,7 @@ import yaml
 from minewatch.atomfeed import clean_xml_text, xml_document
 from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
-
-FEED_SCHEMES = ("http", "https")
+from minewatch.urls import is_web_address
 
 
 def read_opml(data: bytes) -> list[FeedSpec]:
@@ -224,21 +223,13 @@ def _outlines(root: ET.Element) -> Iterator[ET.Element]:
 def _outline_feed(outline: ET.Element) -> FeedSpec | None:
     attrs = {_local_name(name).lower(): value for name, value in outline.attrib.items()}
     url = (attrs.get("xmlurl") or "").strip()
-    if not _is_web_url(url):
+    if not is_web_address(url):
         return None
     name = (attrs.get("title") or "").strip() or (attrs.get("text") or "").strip()
     # Some readers repeat the url as the name when a feed has no title: that is no name.
     if name == url:
         name = ""
     return FeedSpec(url=url, name=" ".join(name.split()) or None)
-
-
-def _is_web_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
-    return parts.scheme.lower() in FEED_SCHEMES and bool(parts.hostname)
 
 
 def _local_name(tag: str) -> str:

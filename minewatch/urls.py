@@ -35,13 +35,20 @@ def absolute_url(link: str | None, base: str) -> str | None:
         # An absolute address needs no base: urljoin would parse both to find that out
         # (two thirds of the time, for the links of nearly every feed).
         resolved = link if link.startswith(("http://", "https://")) else urljoin(base, link)
-        parts = urlsplit(resolved)
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
+    except ValueError:  # a base with an unclosed IPv6 bracket
         return None
-    if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname:
-        return None
-    return resolved
+    return resolved if is_web_address(resolved) else None
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) URL with a host, and a port that is a number from 0 to 65535 if it has one:
+    an address that can be fetched (an out-of-range port would fail deep in the socket call)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number
+    except ValueError:  # also an unclosed IPv6 bracket
+        return False
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
 
 
 def canonical_url(url: str) -> str:

@@ -9,11 +9,12 @@ import time
 import tracemalloc
 import zlib
 
+import httpx
 import pytest
 from feedserver import FeedServer, Route, feed_server, http_date
 
 from minewatch import USER_AGENT
-from minewatch.fetch import HostLimiter, body_hash, fetch_feed, make_client
+from minewatch.fetch import HostLimiter, _describe, body_hash, fetch_feed, make_client
 from minewatch.models import FeedState, FetchResult
 
 FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
@@ -199,14 +200,27 @@ def test_redirect_to_ftp_is_refused(server: FeedServer):
     assert (result.outcome, result.error) == ("failed", "unsupported scheme: ftp")
 
 
+@pytest.mark.parametrize("location", ["http://[::1", "http://127.0.0.1:99999/rss",
+                                      "http://[::1]x/rss"])
+def test_redirect_to_an_invalid_address_says_so(server: FeedServer, location: str):
+    server.redirect("/rss", location, status=301)
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "redirect to an invalid address")
+    assert result.moved_to is None
+
+
 @pytest.mark.parametrize(
     ("url", "error"),
     [
         ("ftp://example.org/rss", "unsupported scheme: ftp"),
         ("file:///etc/passwd", "unsupported scheme: file"),
+        ("http://127.0.0.1:99999/rss", "invalid url"),  # the socket call would overflow
+        ("http://127.0.0.1:8o/rss", "invalid url"),
+        ("http://[::1/rss", "invalid url"),
+        ("http:///rss", "invalid url"),
     ],
 )
-def test_first_address_scheme_is_checked(url: str, error: str):
+def test_first_address_is_checked(url: str, error: str):
     result = fetch(url)
     assert (result.outcome, result.error) == ("failed", error)
 
@@ -380,3 +394,12 @@ def test_dynamic_route_and_unchanged_body_hash(server: FeedServer):
     server.route_dynamic("/rss", next_body)
     hashes = [body_hash(fetch(server.url("/rss")).body) for _ in served]
     assert hashes[0] == hashes[1] != hashes[2]
+
+
+def test_an_error_wrapped_in_a_task_group_is_described_by_what_it_wraps():
+    refused = httpx.ConnectError("All connection attempts failed")
+    refused.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    assert _describe(ExceptionGroup("unhandled errors in a TaskGroup", [refused])) == (
+        "connection refused"
+    )
+    assert _describe(ExceptionGroup("g", [OverflowError("port")])) == "fetch failed: OverflowError"

@@ -81,6 +81,18 @@ def test_declared_single_byte_encoding_is_honoured():
     assert read_opml(data)[0].name == "Déminage – actualités"
 
 
+def test_outlines_whose_address_cannot_be_fetched_are_left_out():
+    data = (
+        b'<opml version="2.0"><body>'
+        b'<outline text="Port" xmlUrl="https://a.example.org:99999/rss"/>'
+        b'<outline text="Bracket" xmlUrl="https://[::1/rss"/>'
+        b'<outline text="Mail" xmlUrl="mailto:desk@example.org"/>'
+        b'<outline text="Good" xmlUrl="https://b.example.org/rss"/>'
+        b"</body></opml>"
+    )
+    assert [f.name for f in read_opml(data)] == ["Good"]
+
+
 @pytest.mark.parametrize(
     "data",
     [b"", b"   ", b"not xml at all", b"<opml><body>", b"\xff\xfe\x00"],
