@@ -16,7 +16,8 @@ import ctypes
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -128,6 +129,64 @@ def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: 
     return _Stored(len(saved), fingerprints=fingerprints)
 
 
+class _Workers:
+    """The parsing processes, started on the first body to parse (an all-304 poll never pays
+    for them). A worker that dies (the kernel's out-of-memory killer, say) breaks its pool and
+    every body waiting in it; they go to a new pool, so the poll goes on. A feed whose body
+    breaks two pools fails with a short error and is fetched again on the next poll."""
+
+    def __init__(self, db: Path, size: int) -> None:
+        self.db = db
+        self.size = size
+        self._pool: ProcessPoolExecutor | None = None
+        self._retiring: asyncio.Future[None] | None = None
+
+    def warm_up(self) -> None:
+        pool = self._current()
+        try:
+            for _ in range(self.size):
+                pool.submit(_warm_up)
+        except BrokenProcessPool:  # a worker died already: the first body starts a new pool
+            self._retire(pool)
+
+    async def ingest(self, body: bytes, headers: dict[str, str], url: str, fetched: str,
+                     keep: str, feed_id: int, changes: dict[str, Any]) -> _Stored:
+        """`_ingest` in a worker; a body whose pool broke is tried once more in a new pool (a
+        feed stored just before the break is stored again as nothing new)."""
+        loop = asyncio.get_running_loop()
+        for _ in range(2):
+            if self._retiring:
+                await asyncio.shield(self._retiring)
+            pool = self._current()
+            try:
+                return await loop.run_in_executor(pool, _ingest, body, headers, url, fetched,
+                                                  keep, feed_id, changes)
+            except BrokenProcessPool:
+                if pool is self._pool:
+                    self._retire(pool)
+        return _Stored(error="parsing process died")
+
+    async def close(self) -> None:
+        if self._retiring:
+            await self._retiring
+        if self._pool:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _retire(self, pool: ProcessPoolExecutor) -> None:
+        """Shut a broken pool down fully before the next one forks: a new worker would inherit
+        the old queue's pipe and keep it open, and the old pool's feeder thread, blocked
+        writing to it, would then wait forever (and the poll with it)."""
+        self._pool = None
+        self._retiring = asyncio.ensure_future(
+            asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True))
+
+    def _current(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.size, initializer=_start_worker,
+                                             initargs=(str(self.db),))
+        return self._pool
+
+
 def _prepare_clustering(fingerprints: list[tuple[str, str]]) -> None:
     """Resolve stored stories' features now, while the workers parse: after the last feed,
     the clusterer finds them ready (a third of its time, which nothing else overlaps)."""
@@ -167,25 +226,15 @@ async def _poll(
     report = PollReport()
     limiter = fetch.HostLimiter()
     in_flight = asyncio.Semaphore(max(1, options.concurrency))
-    pool: list[Executor] = []
-    workers = parse_workers(options.workers, len(feeds))
-
-    def executor() -> Executor:
-        if not pool:  # started on the first body to parse: an all-304 poll never pays for it
-            pool.append(ProcessPoolExecutor(max_workers=workers,
-                                            initializer=_start_worker,
-                                            initargs=(str(store.path),)))
-        return pool[0]
-
+    workers = _Workers(store.path, parse_workers(options.workers, len(feeds)))
     if any(rows[s.url]["body_hash"] is None and not rows[s.url]["error_count"] for s in feeds):
         # A feed never read before will send a body: the workers load their tables while
         # the first answers travel, instead of after they arrive.
-        for _ in range(workers):
-            executor().submit(_warm_up)
+        workers.warm_up()
 
     async def one(spec: FeedSpec) -> None:
         outcome = await _poll_feed(store, spec, rows[spec.url], client, limiter, in_flight,
-                                   options, executor)
+                                   options, workers)
         report.outcomes.append(outcome)
         if progress:
             progress(outcome)
@@ -194,8 +243,7 @@ async def _poll(
         async with fetch.make_client(options.concurrency) as client:
             await asyncio.gather(*(one(spec) for spec in feeds))
     finally:
-        for ex in pool:
-            ex.shutdown(wait=True, cancel_futures=True)
+        await workers.close()
     order = {spec.url: i for i, spec in enumerate(feeds)}
     report.outcomes.sort(key=lambda o: order[o.url])
     return report
@@ -209,7 +257,7 @@ async def _poll_feed(
     limiter: fetch.HostLimiter,
     in_flight: asyncio.Semaphore,
     options: PollOptions,
-    executor: Callable[[], Executor],
+    workers: _Workers,
 ) -> FeedOutcome:
     now = now_utc()
     outcome = FeedOutcome(feed=spec.label, url=spec.url, outcome="skipped",
@@ -241,11 +289,8 @@ async def _poll_feed(
         else:
             stored_changes = {**changes, **_success(spec, now, fetched), "etag": result.etag,
                               "last_modified": result.last_modified, "body_hash": digest}
-            loop = asyncio.get_running_loop()
-            stored = await loop.run_in_executor(
-                executor(), _ingest, result.body, result.headers, spec.url, fetched, spec.keep,
-                row["id"], stored_changes,
-            )
+            stored = await workers.ingest(result.body, result.headers, spec.url, fetched,
+                                          spec.keep, row["id"], stored_changes)
             if not stored.error:  # the stories and the feed's state are written
                 if stored.fingerprints:
                     _prepare_clustering(stored.fingerprints)

@@ -3,6 +3,7 @@ search while a poll writes. A real server on 127.0.0.1, a real SQLite file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -76,6 +77,63 @@ def test_poll_killed_mid_way_loses_nothing_and_the_next_poll_completes(isolated)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["new_stories"] == FEEDS * 20 - first
         assert stored(db) == FEEDS * 20
+
+
+def children(parent: int) -> list[int]:
+    """Processes whose parent is `parent`, read from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(entry))
+    return found
+
+
+def test_a_worker_killed_for_memory_is_replaced_and_the_poll_completes(isolated):
+    """As the kernel's out-of-memory killer would: the bodies its pool held go to a new one."""
+    db = os.environ["MINEWATCH_DB"]
+    with feed_server() as server:
+        (isolated / "feeds.yaml").write_text(
+            serve_slow_farm(server, lambda n: 0.0 if n < FEEDS // 2 else 2.0))
+        proc = minewatch("poll", "--timeout", "60", "--format", "json")
+        wait_for_the_fast_half(db)
+        workers = children(proc.pid)
+        assert workers
+        os.kill(workers[0], signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    assert json.loads(out)["ok"] == FEEDS
+    assert stored(db) == FEEDS * 20
+
+
+def test_workers_that_keep_dying_fail_their_feeds_whole_and_the_next_poll_completes(isolated):
+    db = os.environ["MINEWATCH_DB"]
+    with feed_server() as server:
+        (isolated / "feeds.yaml").write_text(serve_slow_farm(server, lambda n: 0.0))
+        proc = minewatch("poll", "--timeout", "60")
+        while proc.poll() is None:  # every worker dies as soon as it is seen
+            for pid in children(proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+        out, err = proc.communicate(timeout=60)
+        died = [line for line in out.splitlines() if line.endswith(": parsing process died")]
+        assert proc.returncode == 1 and died, out + err
+        assert "internal error" not in err and "Traceback" not in err
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            counts = conn.execute("SELECT COUNT(*) FROM story_feeds GROUP BY feed_id").fetchall()
+        assert all(c == 20 for (c,) in counts)  # each feed whole or not at all
+        again = subprocess.run([sys.executable, "-m", "minewatch", "poll"],
+                               capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stdout + again.stderr
+    assert stored(db) == FEEDS * 20
 
 
 def test_ctrl_c_says_interrupted_exits_130_and_keeps_whole_feeds(isolated):
