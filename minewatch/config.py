@@ -103,6 +103,8 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
             )
         if not isinstance(value_node, yaml.ScalarNode):
             raise ConfigError(f"{where}:{at}: `{key}` must be a single value")
+        if key in fields:
+            raise ConfigError(f"{where}:{at}: `{key}` given twice for one feed")
         fields[key] = str(value_node.value).strip()
     url = fields.get("url", "")
     if not url:
@@ -110,7 +112,10 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
     if not url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"{where}:{line}: url must start with http:// or https://: {url}")
     if not is_web_address(url):
-        raise ConfigError(f"{where}:{line}: url has no host or a bad port: {url}")
+        raise ConfigError(
+            f"{where}:{line}: url has no host, a bad port, or a space or control character: "
+            f"{url!r}"
+        )
     keep = fields.get("keep") or "relevant"
     if keep not in KEEP_VALUES:
         raise ConfigError(f"{where}:{line}: keep must be `relevant` or `all`, not {keep!r}")

@@ -28,9 +28,9 @@ _ESCAPED_ESC = re.compile(r"&#(?:0*27|[xX]0*1[bB]);")
 # isolates that can reorder what a reader sees (U+202A-U+202E, U+2066-U+2069), stray byte-order
 # marks, and lone surrogates (they cannot be encoded). terminal_safe keeps tab and newline;
 # clean_text leaves the whitespace controls to the whitespace collapse.
-_BIDI_BOM_SURROGATES = "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI_BOM_SURROGATES}]")
-_UNSAFE_NOT_SPACE = re.compile(f"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f{_BIDI_BOM_SURROGATES}]")
+BIDI_BOM_SURROGATES = "\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_BOM_SURROGATES}]")
+_UNSAFE_NOT_SPACE = re.compile(f"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f{BIDI_BOM_SURROGATES}]")
 
 # Tags that run inside a word ("w<b>or</b>d" is one word); every other tag separates words.
 _INLINE_TAGS = frozenset(

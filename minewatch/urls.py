@@ -8,9 +8,14 @@ path are left exactly as the publisher wrote them, since servers may treat them 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from minewatch.textclean import BIDI_BOM_SURROGATES
+
 WEB_SCHEMES = frozenset({"http", "https"})
+# Never in an address we fetch or show: spaces, C0 and C1 controls, DEL, bidi reordering
+_NOT_IN_ADDRESS = re.compile(f"[\x00-\x20\x7f-\x9f{BIDI_BOM_SURROGATES}]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Query parameters that only say how a reader arrived, never which page they get.
@@ -41,8 +46,11 @@ def absolute_url(link: str | None, base: str) -> str | None:
 
 
 def is_web_address(url: str) -> bool:
-    """An http(s) URL with a host, and a port that is a number from 0 to 65535 if it has one:
-    an address that can be fetched (an out-of-range port would fail deep in the socket call)."""
+    """An http(s) URL with a host, and a port that is a number from 0 to 65535 if it has one,
+    and no space, control or bidi character: an address that can be fetched (an out-of-range port
+    would fail deep in the socket call) and shown."""
+    if _NOT_IN_ADDRESS.search(url):
+        return False
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port out of range or not a number

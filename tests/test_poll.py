@@ -156,7 +156,12 @@ def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
     assert run.code == 2 and "feeds.yaml:2" in run.err and "url" in run.err
     (isolated / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/\n    keep: some\n")
     assert cli("poll").code == 2
-    for bad in ("http://127.0.0.1:99999/rss", "https://[::1/rss", "https:///rss"):
+    (isolated / "feeds.yaml").write_text(
+        "feeds:\n  - url: https://a.example/\n    keep: all\n    url: https://b.example/\n")
+    run = cli("poll")
+    assert run.code == 2 and "feeds.yaml:4" in run.err and "`url` given twice" in run.err
+    for bad in ("http://127.0.0.1:99999/rss", "https://[::1/rss", "https:///rss",
+                "https://a.example/two words"):
         feeds = f"feeds:\n  - url: https://a.example/\n  - url: {bad}\n"
         (isolated / "feeds.yaml").write_text(feeds)
         run = cli("poll")

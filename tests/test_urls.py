@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minewatch.urls import absolute_url, canonical_url
+from minewatch.textclean import terminal_safe
+from minewatch.urls import absolute_url, canonical_url, is_web_address
 
 BASE = "https://example.org/feeds/mines/rss.xml"
 
@@ -27,6 +28,13 @@ BASE = "https://example.org/feeds/mines/rss.xml"
         ("data:text/html,hi", None),
         ("http://", None),
         ("http://example.org:notaport/", None),
+        ("http://example.org:70000/", None),
+        ("http://[::1/", None),
+        ("https://example.org/\x1b[31mred", None),
+        ("https://example.org/a\x00b", None),
+        ("https://example.org/\u202etxt.exe", None),
+        ("https://example.org/\x9b31m", None),
+        ("https://example.org/d\u00e9minage", "https://example.org/d\u00e9minage"),
         ("", None),
         (None, None),
     ],
@@ -84,4 +92,6 @@ def test_canonical_url_never_raises_and_is_idempotent(path: str):
 @given(st.text(max_size=60))
 def test_absolute_url_gives_web_urls_or_none(link: str):
     result = absolute_url(link, BASE)
-    assert result is None or result.startswith(("http://", "https://"))
+    assert result is None or (result.startswith(("http://", "https://"))
+                              and is_web_address(result) and terminal_safe(result) == result
+                              and " " not in result)
