@@ -10,6 +10,7 @@ drop capability, open questions and calls to act, and mark denials and refusals 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -149,20 +150,27 @@ def extract_events(
         (_Country(t.value.upper(), t.start, t.end) for t in tags if t.kind == "country"),
         key=lambda c: (c.start, c.end),
     )
-    type_spans = [(t.start, t.end, t.value) for t in tags if t.kind == "mine_type"]
+    type_spans = sorted((t.start, t.end, t.value) for t in tags if t.kind == "mine_type")
     found: list[_Found] = []
     deniers: list[tuple[str, tuple[int, int]]] = []
     topic: str | None = None
     ottawa_in_text = bool(lex.ottawa_names.search(text))
     hits = lex.cue_index.hits(text)
+    country_starts = [c.start for c in countries]
+    weapons = _FirstWeapon(text, lex)
     for span in sentence_spans(text):
+        # The sentence's own countries and events, found by position: scanning all of them
+        # for each sentence made a long text quadratic (minutes for a megabyte)
+        first = bisect_left(country_starts, span[0])
+        within = countries[first : bisect_left(country_starts, span[1], first)]
         reader = _SentenceReader(
-            text, span, countries, lex, topic, ottawa_in_text, hits_within(hits, *span)
+            text, span, within, lex, topic, ottawa_in_text, hits_within(hits, *span), weapons
         )
+        before = len(found)
         if any(lex.any_cue.match(text, at, span[1]) for at, _ in reader.hits):
             found.extend(reader.events())
             deniers.extend((code, span) for code in reader.standalone_deniers())
-        topic = reader.next_topic(found)
+        topic = reader.next_topic(found[before:])
     found.extend(_denials_of_accusations(found, deniers))
     return _merge(text, found, type_spans, lex)
 
@@ -179,6 +187,7 @@ class _SentenceReader:
         topic: str | None,
         ottawa_in_text: bool = False,
         hits: list[Hit] | None = None,
+        first_weapon: _FirstWeapon | None = None,
     ) -> None:
         self.text = text
         self.ottawa_in_text = ottawa_in_text
@@ -188,6 +197,7 @@ class _SentenceReader:
         self.topic = topic
         self.countries = [c for c in countries if self.start <= c.start < self.end]
         self.hits = hits or []  # where a trigger may begin in the sentence
+        self.first_weapon = first_weapon or _FirstWeapon(text, lex)
 
     @cached_property
     def weapons(self) -> list[tuple[int, int]]:
@@ -230,6 +240,8 @@ class _SentenceReader:
         return out
 
     def next_topic(self, found: list[_Found]) -> str | None:
+        """The state the next sentence may mean by "it": the last actor of an event found in
+        this sentence (`found` holds this sentence's), else its first eligible state."""
         mine = [f.actor for f in found if f.sentence == self.span]
         if mine:
             return mine[-1]
@@ -371,8 +383,8 @@ class _SentenceReader:
 
     def _mines_pronoun(self, t1: int) -> bool:
         """"accused of using them": the object stands for mines named in an earlier sentence."""
-        return bool(_OBJECT_PRONOUN.match(self.text, t1)) and bool(
-            _weapon_mentions(self.text, 0, self.start, self.lex)
+        return bool(_OBJECT_PRONOUN.match(self.text, t1)) and self.first_weapon.before(
+            self.start
         )
 
     def _near_weapon(self, t0: int, t1: int, before: int, after: int) -> bool:
@@ -664,12 +676,32 @@ class _SentenceReader:
 def _weapon_mentions(text: str, start: int, end: int, lex: Lexicon) -> list[tuple[int, int]]:
     """Spans of land-mine words in the sentence, without naval or extractive mines."""
     blocked = [(m.start(), m.end()) for m in lex.out_of_scope_mines.finditer(text, start, end)]
+    blocked_starts = [b0 for b0, _ in blocked]  # in order and apart, as finditer gives them
     out = []
     for m in lex.mine_words.finditer(text, start, end):
-        if any(b0 <= m.start() < b1 for b0, b1 in blocked):
+        last = bisect_right(blocked_starts, m.start()) - 1
+        if last >= 0 and m.start() < blocked[last][1]:
             continue
         out.append((m.start(), m.end()))
     return out
+
+
+class _FirstWeapon:
+    """Where the text's first land-mine word ends, found once per text when a sentence asks
+    whether mines were named before it (scanning the text before each such sentence made a
+    long story quadratic)."""
+
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self.text = text
+        self.lex = lex
+
+    def before(self, position: int) -> bool:
+        return self._end is not None and self._end <= position
+
+    @cached_property
+    def _end(self) -> int | None:
+        found = _weapon_mentions(self.text, 0, len(self.text), self.lex)
+        return found[0][1] if found else None
 
 
 def _denials_of_accusations(
@@ -723,7 +755,12 @@ def _merge(
 def _types_in(
     text: str, start: int, end: int, type_spans: list[tuple[int, int, str]], lex: Lexicon
 ) -> set[str]:
-    types = {v for s, _e, v in type_spans if start <= s < end}
+    types = set()
+    for index in range(bisect_left(type_spans, (start,)), len(type_spans)):  # sorted by start
+        at, _end, value = type_spans[index]
+        if at >= end:
+            break
+        types.add(value)
     for value, pattern in lex.mine_models.items():
         if pattern.search(text, start, end):
             types.add(value)

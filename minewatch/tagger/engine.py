@@ -9,6 +9,7 @@ from .countries import country_tags
 from .matcher import knowledge, scan
 from .normalize import fold
 from .sentences import Sentences
+from .spans import SpanIndex
 
 
 def tag(text: str) -> TagResult:
@@ -26,11 +27,8 @@ def tag(text: str) -> TagResult:
             treaty_spans = [(t.start, t.end) for t in extra if t.kind == "treaty"]
             if treaty_spans:
                 # "Ottawa" inside "Ottawa Convention" is the treaty, not Canada
-                tags = [
-                    t for t in tags
-                    if t.value != "CA"
-                    or not any(s <= t.start and t.end <= e for s, e in treaty_spans)
-                ]
+                treaty = SpanIndex(treaty_spans)
+                tags = [t for t in tags if t.value != "CA" or not treaty.covers(t.start, t.end)]
             tags.extend(extra)
     tags.sort(key=lambda t: (t.start, t.end, t.kind, t.value))
     return TagResult(relevant=relevant, tags=tuple(tags))

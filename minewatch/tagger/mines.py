@@ -31,6 +31,7 @@ from .matcher import (
     new_tag,
 )
 from .sentences import Sentences
+from .spans import SpanIndex
 
 Found = tuple[int, int, tuple]  # start, end, entry
 
@@ -291,12 +292,13 @@ def typo_tags(text: str, folded: str, taken: list[tuple[int, int]]) -> list[Tag]
     seen: set[tuple[int, int]] = set()
     taken.sort()
     starts = [ts for ts, _ in taken]
+    occupied = SpanIndex(taken)
     for pos in _probe_positions(folded):
         i = bisect.bisect_right(starts, pos) - 1
         if i >= 0 and pos < taken[i][1]:
             continue
         for s, e in _typo_candidates(folded, pos):
-            if (s, e) in seen or any(s < te and ts < e for ts, te in taken):
+            if (s, e) in seen or occupied.overlaps(s, e):
                 continue
             seen.add((s, e))
             if not 7 <= e - s <= 17:
