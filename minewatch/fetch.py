@@ -25,7 +25,7 @@ import httpx
 
 from minewatch import USER_AGENT
 from minewatch.models import FeedState, FetchResult
-from minewatch.urls import is_web_address
+from minewatch.urls import WEB_SCHEMES, is_web_address
 
 MAX_REDIRECTS = 5
 RETRY_AFTER_CAP = 24 * 3600.0
@@ -229,7 +229,7 @@ class _Fetch:
             return self.failure(f"too large: over {_size(self.max_bytes)}")
         # Where the body came from, so parse can resolve relative links against it.
         location = urljoin(self.current, headers.get("content-location", "").strip())
-        web = urlsplit(location).scheme in ("http", "https")
+        web = urlsplit(location).scheme in WEB_SCHEMES
         headers["content-location"] = location if web else self.current
         return FetchResult(
             url=self.state.url,
@@ -323,7 +323,7 @@ def _address_error(url: str, invalid: str) -> str | None:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:  # an unclosed IPv6 bracket
         return invalid
-    return invalid if scheme in ("http", "https") else f"unsupported scheme: {scheme or 'none'}"
+    return invalid if scheme in WEB_SCHEMES else f"unsupported scheme: {scheme or 'none'}"
 
 
 def _header_safe(value: str | None) -> bool:
