@@ -228,9 +228,11 @@ class _Fetch:
         if body is None:
             return self.failure(f"too large: over {_size(self.max_bytes)}")
         # Where the body came from, so parse can resolve relative links against it.
-        location = urljoin(self.current, headers.get("content-location", "").strip())
-        web = urlsplit(location).scheme in WEB_SCHEMES
-        headers["content-location"] = location if web else self.current
+        try:
+            location = urljoin(self.current, headers.get("content-location", "").strip())
+        except ValueError:  # a malformed header costs the feed nothing: its own address stands
+            location = self.current
+        headers["content-location"] = location if is_web_address(location) else self.current
         return FetchResult(
             url=self.state.url,
             outcome="ok",

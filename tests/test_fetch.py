@@ -165,6 +165,20 @@ def test_moved_to_stops_at_the_first_temporary_hop(server: FeedServer):
     assert result.outcome == "ok" and result.moved_to == server.url("/b")
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("/archive/feed.xml", "/archive/feed.xml"), ("http://[::1/feed", "/rss"),
+     ("ftp://127.0.0.1/feed", "/rss"), ("http://127.0.0.1:99999/feed", "/rss")],
+)
+def test_content_location_resolves_links_only_when_it_is_a_web_address(
+    server: FeedServer, given: str, kept: str
+):
+    server.route("/rss", FEED, headers={"Content-Location": given})
+    result = fetch(server.url("/rss"))
+    assert result.outcome == "ok"
+    assert result.headers["content-location"] == server.url(kept)
+
+
 def test_validators_travel_through_redirects(server: FeedServer):
     server.redirect("/old", "/new", status=301)
     server.route("/new", FEED, etag='"v1"')
