@@ -214,6 +214,17 @@ def test_redirect_to_ftp_is_refused(server: FeedServer):
     assert (result.outcome, result.error) == ("failed", "unsupported scheme: ftp")
 
 
+@pytest.mark.parametrize(("location", "path"), [("/new feed.xml", "/new%20feed.xml"),
+                                                ("/d\u00e9minage.xml", "/d%C3%A9minage.xml"),
+                                                ("/a%20b.xml", "/a%20b.xml")])
+def test_a_location_outside_uri_syntax_is_encoded_and_followed(server: FeedServer, location: str,
+                                                               path: str):
+    server.route(path, FEED)
+    server.route("/rss", b"", status=302, headers={"Location": location}, content_type=None)
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.final_url) == ("ok", server.url(path))
+
+
 @pytest.mark.parametrize("location", ["http://[::1", "http://127.0.0.1:99999/rss",
                                       "http://[::1]x/rss"])
 def test_redirect_to_an_invalid_address_says_so(server: FeedServer, location: str):
