@@ -19,13 +19,13 @@ import time
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from minewatch import USER_AGENT
 from minewatch.models import FeedState, FetchResult
-from minewatch.urls import WEB_SCHEMES, is_web_address
+from minewatch.urls import WEB_SCHEMES, as_uri, is_web_address
 
 MAX_REDIRECTS = 5
 RETRY_AFTER_CAP = 24 * 3600.0
@@ -188,7 +188,7 @@ class _Fetch:
             if not location:
                 return self.failure(f"http {self.status} without location")
             try:
-                target = _without_fragment(urljoin(self.current, _as_uri(location)))
+                target = _without_fragment(urljoin(self.current, as_uri(location)))
             except ValueError:  # "http://[::1": no address can be made of it
                 return self.failure(_BAD_LOCATION)
             refused = _address_error(target, _BAD_LOCATION)
@@ -314,15 +314,6 @@ class _Inflater:
 
 def _failed(url: str, error: str) -> FetchResult:
     return FetchResult(url=url, outcome="failed", error=error, final_url=url)
-
-
-def _as_uri(location: str) -> str:
-    """A Location as servers sometimes send it ("/new feed.xml", "/déminage") made a URI: spaces,
-    controls and other characters outside URI syntax percent-encoded, existing escapes kept."""
-    return quote(location.strip(), safe=_URI_CHARACTERS)
-
-
-_URI_CHARACTERS = "%:/?#[]@!$&'()*+,;=~"
 
 
 def _address_error(url: str, invalid: str) -> str | None:

@@ -20,7 +20,7 @@ import yaml
 from minewatch.atomfeed import clean_xml_text, xml_document
 from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
-from minewatch.urls import is_web_address
+from minewatch.urls import as_uri, is_web_address
 
 
 def read_opml(data: bytes) -> list[FeedSpec]:
@@ -222,7 +222,7 @@ def _outlines(root: ET.Element) -> Iterator[ET.Element]:
 
 def _outline_feed(outline: ET.Element) -> FeedSpec | None:
     attrs = {_local_name(name).lower(): value for name, value in outline.attrib.items()}
-    url = (attrs.get("xmlurl") or "").strip()
+    url = as_uri(attrs.get("xmlurl") or "")  # "my feed.xml", as some readers export it
     if not is_web_address(url):
         return None
     name = (attrs.get("title") or "").strip() or (attrs.get("text") or "").strip()

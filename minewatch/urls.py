@@ -9,7 +9,7 @@ path are left exactly as the publisher wrote them, since servers may treat them 
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from minewatch.textclean import BIDI_BOM_SURROGATES
 
@@ -43,6 +43,26 @@ def absolute_url(link: str | None, base: str) -> str | None:
     except ValueError:  # a base with an unclosed IPv6 bracket
         return None
     return resolved if is_web_address(resolved) else None
+
+
+def as_uri(address: str) -> str:
+    """An address as people and servers write it ("/new feed.xml", "/déminage") made a URI:
+    after the host, spaces, controls and other characters outside URI syntax are
+    percent-encoded (escapes kept); the host stays as written (httpx encodes a non-ASCII name
+    for DNS), and an address already within URI syntax comes back unchanged."""
+    address = address.strip()
+    if not _OUTSIDE_URI.search(address):
+        return address
+    try:
+        host = urlsplit(address).netloc
+    except ValueError:  # an unclosed IPv6 bracket: left for the caller to refuse
+        return address
+    after_host = address.find(host, address.find("//")) + len(host) if host else 0
+    return address[:after_host] + quote(address[after_host:], safe=_URI_CHARACTERS)
+
+
+_URI_CHARACTERS = "%:/?#[]@!$&'()*+,;=~"  # with letters, digits and "-._": all a URI may hold
+_OUTSIDE_URI = re.compile(r"[^A-Za-z0-9\-._~%:/?#\[\]@!$&'()*+,;=]")
 
 
 def is_web_address(url: str) -> bool:

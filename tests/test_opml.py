@@ -88,9 +88,11 @@ def test_outlines_whose_address_cannot_be_fetched_are_left_out():
         b'<outline text="Bracket" xmlUrl="https://[::1/rss"/>'
         b'<outline text="Mail" xmlUrl="mailto:desk@example.org"/>'
         b'<outline text="Good" xmlUrl="https://b.example.org/rss"/>'
+        b'<outline text="Spaced" xmlUrl=" https://c.example.org/my feed.xml "/>'
         b"</body></opml>"
     )
-    assert [f.name for f in read_opml(data)] == ["Good"]
+    assert [(f.name, f.url) for f in read_opml(data)] == [
+        ("Good", "https://b.example.org/rss"), ("Spaced", "https://c.example.org/my%20feed.xml")]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minewatch.textclean import terminal_safe
-from minewatch.urls import absolute_url, canonical_url, is_web_address
+from minewatch.urls import absolute_url, as_uri, canonical_url, is_web_address
 
 BASE = "https://example.org/feeds/mines/rss.xml"
 
@@ -95,3 +95,17 @@ def test_absolute_url_gives_web_urls_or_none(link: str):
     assert result is None or (result.startswith(("http://", "https://"))
                               and is_web_address(result) and terminal_safe(result) == result
                               and " " not in result)
+
+
+@pytest.mark.parametrize(
+    ("written", "uri"),
+    [
+        ("/new feed.xml", "/new%20feed.xml"),
+        ("https://b\u00fccher.example/d\u00e9minage?q=mine ban", "https://b\u00fccher.example/d%C3%A9minage?q=mine%20ban"),
+        ("https://a.example/a%20b?x=1&y=2#top", "https://a.example/a%20b?x=1&y=2#top"),
+        ("  https://a.example/rss  ", "https://a.example/rss"),
+        ("http://[::1", "http://[::1"),
+    ],
+)
+def test_as_uri_encodes_path_query_and_fragment_only(written: str, uri: str):
+    assert as_uri(written) == uri
