@@ -20,6 +20,7 @@ import yaml
 from minewatch.atomfeed import clean_xml_text, xml_document
 from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
+from minewatch.textclean import terminal_safe
 from minewatch.urls import as_uri, is_web_address
 
 
@@ -229,7 +230,7 @@ def _outline_feed(outline: ET.Element) -> FeedSpec | None:
     # Some readers repeat the url as the name when a feed has no title: that is no name.
     if name == url:
         name = ""
-    return FeedSpec(url=url, name=" ".join(name.split()) or None)
+    return FeedSpec(url=url, name=terminal_safe(" ".join(name.split())) or None)
 
 
 def _local_name(tag: str) -> str:

@@ -81,7 +81,7 @@ def test_declared_single_byte_encoding_is_honoured():
     assert read_opml(data)[0].name == "Déminage – actualités"
 
 
-def test_outlines_whose_address_cannot_be_fetched_are_left_out():
+def test_unfetchable_outlines_are_left_out_and_names_cleaned():
     data = (
         b'<opml version="2.0"><body>'
         b'<outline text="Port" xmlUrl="https://a.example.org:99999/rss"/>'
@@ -89,10 +89,12 @@ def test_outlines_whose_address_cannot_be_fetched_are_left_out():
         b'<outline text="Mail" xmlUrl="mailto:desk@example.org"/>'
         b'<outline text="Good" xmlUrl="https://b.example.org/rss"/>'
         b'<outline text="Spaced" xmlUrl=" https://c.example.org/my feed.xml "/>'
+        b'<outline text="\xe2\x80\xaeReversed" xmlUrl="https://d.example.org/rss"/>'
         b"</body></opml>"
     )
     assert [(f.name, f.url) for f in read_opml(data)] == [
-        ("Good", "https://b.example.org/rss"), ("Spaced", "https://c.example.org/my%20feed.xml")]
+        ("Good", "https://b.example.org/rss"), ("Spaced", "https://c.example.org/my%20feed.xml"),
+        ("Reversed", "https://d.example.org/rss")]
 
 
 @pytest.mark.parametrize(
