@@ -25,25 +25,36 @@ from minewatch.urls import as_uri, is_web_address
 
 
 def read_opml(data: bytes) -> list[FeedSpec]:
-    """The feeds an OPML document lists, in document order, each url once.
+    """The feeds an OPML document lists, in document order, each url once (see read_outlines)."""
+    return read_outlines(data)[0]
 
-    Outlines without an `xmlUrl` are folders (their children are still read); urls that
-    are not http(s) are skipped. Raises UsageError when the bytes are not OPML.
+
+def read_outlines(data: bytes) -> tuple[list[FeedSpec], list[str]]:
+    """The feeds an OPML document lists, in document order, each url once, and the `xmlUrl`
+    values that are no address to fetch (not http(s), no host, a bad port), to report.
+
+    Outlines without an `xmlUrl` are folders (their children are still read). Raises
+    UsageError when the bytes are not OPML.
     """
     root = _parse_safely(data)
     if _local_name(root.tag).lower() != "opml":
         raise UsageError(f"not an OPML file: the root element is <{_local_name(root.tag)}>")
     feeds: list[FeedSpec] = []
+    refused: list[str] = []
     seen: set[str] = set()
     for outline in _outlines(root):
-        spec = _outline_feed(outline)
+        attrs = {_local_name(name).lower(): value for name, value in outline.attrib.items()}
+        if not (attrs.get("xmlurl") or "").strip():
+            continue  # a folder
+        spec = _outline_feed(attrs)
         if spec is None:
+            refused.append(attrs["xmlurl"].strip())
             continue
         key = feed_url_key(spec.url)
         if key not in seen:
             seen.add(key)
             feeds.append(spec)
-    return feeds
+    return feeds, refused
 
 
 def write_opml(feeds: Sequence[FeedSpec], title: str = "minewatch feeds") -> bytes:
@@ -221,8 +232,7 @@ def _outlines(root: ET.Element) -> Iterator[ET.Element]:
             yield element
 
 
-def _outline_feed(outline: ET.Element) -> FeedSpec | None:
-    attrs = {_local_name(name).lower(): value for name, value in outline.attrib.items()}
+def _outline_feed(attrs: dict[str, str]) -> FeedSpec | None:
     url = as_uri(attrs.get("xmlurl") or "")  # "my feed.xml", as some readers export it
     if not is_web_address(url):
         return None

@@ -118,3 +118,9 @@ def test_opml_import_merges_without_duplicates_and_exports(cli, isolated):
     (isolated / "broken.opml").write_text("<opml><body>")
     run = cli("feeds", "import", "broken.opml")
     assert run.code == 2 and "not an OPML file" in run.err
+    (isolated / "odd.opml").write_text(
+        '<opml version="2.0"><body><outline text="Mail" xmlUrl="mailto:desk@example.org"/>'
+        '<outline text="Port" xmlUrl="https://three.example:99999/rss"/></body></opml>')
+    run = cli("feeds", "import", "odd.opml")
+    assert run.code == 0 and "0 added, 0 already in" in run.out and "2 not added" in run.out
+    assert "not added: 'mailto:desk@example.org': not a web address" in run.out

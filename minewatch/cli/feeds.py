@@ -76,10 +76,10 @@ def feeds_import(
     Example: minewatch feeds import ~/Downloads/subscriptions.opml
     """
     from minewatch.config import feeds_path, load_feeds
-    from minewatch.opml import dump_feeds_yaml, merge_feeds, read_opml
+    from minewatch.opml import dump_feeds_yaml, merge_feeds, read_outlines
 
     try:
-        incoming = read_opml(opml_file.read_bytes())
+        incoming, refused = read_outlines(opml_file.read_bytes())
     except OSError as exc:
         raise UsageError(f"cannot read {opml_file}: {exc.strerror or exc}") from None
     target = feeds_path(feeds)
@@ -95,7 +95,10 @@ def feeds_import(
         tmp.replace(target)  # never a half-written feeds file
     for spec in added:
         typer.echo(f"added: {terminal_safe(spec.label)} <{terminal_safe(spec.url)}>")
-    typer.echo(f"{len(added)} added, {len(skipped)} already in {target}")
+    for url in refused:
+        typer.echo(f"not added: {terminal_safe(url)!r}: not a web address minewatch can fetch")
+    typer.echo(f"{len(added)} added, {len(skipped)} already in {target}"
+               + (f", {len(refused)} not added" if refused else ""))
 
 
 class ExportFormat(StrEnum):
