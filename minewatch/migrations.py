@@ -9,6 +9,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from minewatch.errors import UsageError
+
 if TYPE_CHECKING:  # imported lazily: a read command on a current database never needs it
     import sqlite_utils
 
@@ -184,6 +186,12 @@ def pending(conn: sqlite3.Connection) -> list[Callable[[sqlite_utils.Database], 
         done = {row[0] for row in conn.execute("SELECT name FROM _migrations").fetchall()}
     except sqlite3.OperationalError:  # a new, empty database
         done = set()
+    newer = sorted(done - {step.__name__ for step in MIGRATIONS})
+    if newer:  # its tables may hold what this version would misread or overwrite
+        raise UsageError(
+            f"the database was written by a newer minewatch (schema step {newer[-1]}, unknown "
+            "here): upgrade minewatch to use it"
+        )
     return [step for step in MIGRATIONS if step.__name__ not in done]
 
 

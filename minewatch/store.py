@@ -45,12 +45,18 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"{path} is not a minewatch database ({exc})") from None
+    try:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(conn)
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{path} is not a minewatch database ({exc})") from None
+    except BaseException as exc:
+        conn.close()  # a refused database is left exactly as it was found
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise UsageError(f"{path} is not a minewatch database ({exc})") from None
+        raise
     return Store(conn, path)
 
 

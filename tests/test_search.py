@@ -192,3 +192,23 @@ def test_database_is_plain_sqlite_for_other_tools(stories):
     assert db["stories"].detect_fts() == "stories_fts"
     found = list(db["stories"].search("Battambang"))
     assert [r["key"] for r in found] == ["kh-1"]
+
+
+def test_a_database_from_a_newer_minewatch_is_refused_untouched(cli, stories):
+    import sqlite3
+
+    db = os.environ["MINEWATCH_DB"]
+    stories.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO _migrations VALUES ('m900_from_a_later_release', '2027-01-01')")
+        before = conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
+    conn.close()
+    run = cli("search", "ottawa")
+    assert run.code == 2 and run.out == ""
+    assert "newer minewatch" in run.err and "m900_from_a_later_release" in run.err
+    assert len(run.err.strip().splitlines()) == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0] == before
+        names = [r[0] for r in conn.execute("SELECT name FROM _migrations")]
+    conn.close()
+    assert names.count("m900_from_a_later_release") == 1
