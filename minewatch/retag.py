@@ -30,23 +30,27 @@ def retag_all(store: Any) -> RetagReport:
         old_tags = store.tags_for(ids)
         old_events = store.events_for(ids)
         old_relevant = store.relevance_of(ids)
-        count = 0
+        # Labelled before the write transaction opens: a poll writing beside a retag waits
+        # only for the writes, never for the tagger.
+        updates = []
+        for story_id, title, summary in batch:
+            result, found = label(story_text(title, summary))
+            if ([vars(t) for t in result.tags] == old_tags[story_id]
+                    and [vars(e) for e in found] == old_events[story_id]
+                    and result.relevant == old_relevant[story_id]):
+                continue
+            fingerprint = None
+            if result.relevant != old_relevant[story_id] and result.relevant:
+                fingerprint = cluster.fingerprint(title, summary)
+            updates.append((story_id, result, found, fingerprint))
         with store.transaction():
-            for story_id, title, summary in batch:
-                result, found = label(story_text(title, summary))
-                new_tags = [vars(t) for t in result.tags]
-                new_events = [vars(e) for e in found]
-                if (new_tags == old_tags[story_id] and new_events == old_events[story_id]
-                        and result.relevant == old_relevant[story_id]):
-                    continue
+            for story_id, result, found, fingerprint in updates:
                 store.replace_labels(story_id, result.relevant, result.tags, found,
                                      tagger.DATA_VERSION)
                 if result.relevant != old_relevant[story_id]:
-                    store.reset_cluster(story_id, cluster.fingerprint(title, summary)
-                                        if result.relevant else None)
-                count += 1
+                    store.reset_cluster(story_id, fingerprint)
         batch.clear()
-        return count
+        return len(updates)
 
     for row in store.iter_texts():
         batch.append(row)
