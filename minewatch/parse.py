@@ -121,10 +121,14 @@ class _StoryBuilder:
         return f"hash:{digest}"
 
     def _date(self, published: datetime | None) -> tuple[str, bool]:
-        # Before 1970 is a placeholder ("0001-01-01"), after tomorrow a clock gone wrong.
-        if published is None or published.year < 1970 or published > self.latest:
+        # At or before the Unix epoch is a placeholder (a zero timestamp, "0001-01-01"), after
+        # tomorrow a clock gone wrong.
+        if published is None or published <= _EPOCH or published > self.latest:
             return self.fetched_at, True
         return _iso_utc(published), False
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _iso_utc(when: datetime) -> str:
