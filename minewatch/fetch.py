@@ -264,6 +264,8 @@ class _Fetch:
         chunks: list[bytes] = []
         total = 0
         async for chunk in stream:
+            if not chunks and inflater is None and chunk.startswith(_GZIP_MAGIC):
+                inflater = _Inflater("gzip")  # a feed.xml.gz served without Content-Encoding
             pieces = inflater.inflate(chunk, self.max_bytes - total) if inflater else [chunk]
             for piece in pieces:
                 total += len(piece)
@@ -274,6 +276,7 @@ class _Fetch:
 
 
 _INFLATABLE = frozenset({"gzip", "x-gzip", "deflate"})
+_GZIP_MAGIC = b"\x1f\x8b"  # no feed, in any encoding, begins with these two bytes
 
 
 class _Inflater:

@@ -343,6 +343,17 @@ def test_gzip_bomb_stops_at_the_cap_without_expanding(server: FeedServer):
     assert peak < 12_000_000  # never the 50 MB the bomb would become
 
 
+def test_a_gzip_file_served_without_content_encoding_is_inflated_within_the_cap(
+    server: FeedServer,
+):
+    server.route("/rss.xml.gz", gzip.compress(FEED), content_type="application/x-gzip")
+    result = fetch(server.url("/rss.xml.gz"))
+    assert (result.outcome, result.body) == ("ok", FEED)
+    server.route("/bomb.gz", gzip.compress(b"\0" * 50_000_000), content_type="application/x-gzip")
+    result = fetch(server.url("/bomb.gz"), max_bytes=2_000_000)
+    assert (result.outcome, result.error) == ("failed", "too large: over 2 MB")
+
+
 def test_loopback_is_exempt_from_the_host_limit(server: FeedServer):
     server.route("/rss", FEED, delay=0.3)
 
