@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import html
 import io
 import json
 import re
@@ -171,7 +172,10 @@ def _parse_xml_feed(
     data, encoding_warning = _to_utf8(body, headers)
     head = data[:65536].lower()
     if not _FEED_ROOT.search(head) and (mime == "text/html" or _HTML_START.match(head)):
-        raise NotAFeed("not a feed: text/html")
+        advertised = _advertised_feed(data[:65536], builder.base)
+        # A site's home page where its feed belongs: name the feed the page points to.
+        raise NotAFeed("not a feed: text/html" + (
+            f" (the page points to a feed: {advertised})" if advertised else ""))
     data = _drop_doctype(data)
     result = feedparser.parse(
         io.BytesIO(data),
@@ -365,6 +369,26 @@ def _slashed_date(match: re.Match[str]) -> datetime | None:
         return datetime(*(int(part or 0) for part in match.groups()), tzinfo=UTC)  # type: ignore[misc]
     except ValueError:
         return None
+
+
+_LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(rb"""([a-zA-Z][\w:-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
+_FEED_TYPES = (b"application/rss+xml", b"application/atom+xml", b"application/feed+json")
+
+
+def _advertised_feed(page: bytes, base: str) -> str | None:
+    """The first feed a web page announces (<link rel="alternate" type="application/rss+xml"
+    href="...">), as an absolute web address, or None."""
+    for tag in _LINK_TAG.finditer(page):
+        attrs = {name.lower(): value.strip(b"\"'")
+                 for name, value in _ATTRIBUTE.findall(tag.group())}
+        if (b"alternate" in attrs.get(b"rel", b"").lower().split()
+                and attrs.get(b"type", b"").lower().strip() in _FEED_TYPES):
+            href = html.unescape(attrs.get(b"href", b"").decode("utf-8", errors="replace"))
+            found = absolute_url(href, base)
+            if found:
+                return found
+    return None
 
 
 # ---------------------------------------------------------------- JSON Feed
