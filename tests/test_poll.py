@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from feedgen import OFF_TOPIC_SUMMARY, Item, feeds_yaml, rss
 from feedserver import feed_server
 
@@ -240,3 +241,11 @@ def test_summary_line_counts_one_feed_and_one_story_in_the_singular():
     summary.update(feeds=3, new_stories=0)
     assert poll_lines(summary, 0.2, quiet=False)[0].startswith("polled 3 feeds in")
     assert poll_lines(summary, 0.2, quiet=False)[0].endswith("; 0 new stories")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "3601"])
+def test_a_timeout_that_is_no_number_of_seconds_is_refused(cli, value):
+    run = cli("poll", "--timeout", value)
+    assert run.code == 2 and run.out == ""
+    assert run.err.startswith("minewatch: Invalid value for '--timeout'")
+    assert len(run.err.strip().splitlines()) == 1

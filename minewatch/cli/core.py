@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -28,12 +29,20 @@ from minewatch.errors import UsageError
 
 
 # ---------------------------------------------------------------------------- poll
+def _seconds(value: float) -> float:
+    """A range check lets "nan" through (every comparison with it is false)."""
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 @app.command()
 def poll(
     feeds: FeedsOption = None,
     concurrency: Annotated[int, typer.Option(min=1, max=256, help="Feeds fetched at once.")] = 16,
     timeout: Annotated[
-        float, typer.Option(min=0.1, help="Total seconds allowed per feed, body included.")
+        float, typer.Option(min=0.1, max=3600, callback=_seconds,
+                            help="Total seconds allowed per feed, body included.")
     ] = 20.0,
     force: Annotated[
         bool, typer.Option("--force", help="Ignore back-off, Retry-After, intervals and 410.")
