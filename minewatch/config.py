@@ -13,6 +13,7 @@ from minewatch.timeutil import parse_span
 from minewatch.urls import is_web_address
 
 DEFAULT_DB = Path("data") / "minewatch.db"
+MAX_INTERVAL = 365 * 86400.0  # a feed polled less than once a year is a feed to remove
 DEFAULT_FEEDS = Path("feeds.yaml")
 KEEP_VALUES = ("relevant", "all")
 FEED_KEYS = ("url", "name", "keep", "interval")
@@ -126,5 +127,7 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
             raise ConfigError(
                 f"{where}:{line}: interval {fields['interval']!r} is not a span like 30m, 1h, 1d"
             )
+        if interval > MAX_INTERVAL:
+            raise ConfigError(f"{where}:{line}: interval {fields['interval']!r} is over 365d")
     return FeedSpec(url=url, name=fields.get("name") or None, keep=keep, interval=interval,
                     line=line)

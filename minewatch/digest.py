@@ -7,7 +7,7 @@ digest lists clusters, not stories, and every count is of clusters.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from minewatch.timeutil import iso, local_day_bounds, to_local
@@ -47,7 +47,7 @@ def build_digest(store: Any, start: datetime, end: datetime) -> dict[str, Any]:
             "stories": len(stories),
             "clusters": len(clusters),
             "sources": len({src["source"] for group in sources.values() for src in group}),
-            "previous_stories": store.count_relevant(iso(start - span), start_iso),
+            "previous_stories": store.count_relevant(iso(_period_before(start, span)), start_iso),
         },
         "clusters": [{k: v for k, v in c.items() if k != "specificity"} for c in clusters],
         "counts": counts,
@@ -145,3 +145,15 @@ def _trends(store: Any, end: datetime, codes: list[str]) -> dict[str, list[int]]
         if day in index:
             per_day[code][index[day]].add(cluster)
     return {code: [len(s) for s in per_day[code]] for code in codes}
+
+
+def _period_before(start: datetime, span: timedelta) -> datetime:
+    """Where the period as long as this one, just before it, starts: no earlier than 1970, before
+    which no story is dated (a longer span would fall off the calendar)."""
+    try:
+        return max(start - span, _NO_STORY_BEFORE)
+    except OverflowError:
+        return _NO_STORY_BEFORE
+
+
+_NO_STORY_BEFORE = datetime(1970, 1, 1, tzinfo=UTC)

@@ -35,6 +35,7 @@ from feedparser.encodings import convert_to_utf8
 
 from minewatch.models import ParsedFeed, Story
 from minewatch.textclean import clean_text
+from minewatch.timeutil import iso
 from minewatch.urls import absolute_url, canonical_url
 
 
@@ -126,14 +127,10 @@ class _StoryBuilder:
         # tomorrow a clock gone wrong.
         if published is None or published <= _EPOCH or published > self.latest:
             return self.fetched_at, True
-        return _iso_utc(published), False
+        return iso(published), False
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _iso_utc(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---------------------------------------------------------------- XML feeds through feedparser

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from minewatch.errors import UsageError
 
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WHEN_HINT = (
@@ -20,8 +19,9 @@ def now_utc() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """The one stored form: UTC, seconds, a Z; sorts as text."""
-    return moment.astimezone(UTC).strftime(ISO_FORMAT)
+    """The one stored form: UTC, seconds, a Z; sorts as text (the year always four digits,
+    where strftime writes year 999 as "999" on Linux)."""
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def parse_iso(text: str) -> datetime:
@@ -54,9 +54,14 @@ def parse_span(text: str) -> float | None:
 
 def parse_date(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"{option}: cannot read {text!r} as a date: use YYYY-MM-DD") from None
+    try:
+        local_day_bounds(day)  # 0001-01-01 and 9999-12-31 have no instant on one side
+    except (OverflowError, ValueError):
+        raise UsageError(f"{option}: {text.strip()!r} is outside the calendar") from None
+    return day
 
 
 def parse_when(
@@ -64,6 +69,13 @@ def parse_when(
 ) -> datetime:
     """WHEN -> a UTC instant. A bare date is its local calendar day: its start, or with end=True
     the start of the next day, so `--until 2025-06-27` includes the whole of that day."""
+    try:
+        return _when(text, option, end, now)
+    except (OverflowError, ValueError):  # "99999999999d", or a day at the calendar's edge
+        raise UsageError(f"{option}: {text.strip()!r} is outside the calendar") from None
+
+
+def _when(text: str, option: str, end: bool, now: datetime | None) -> datetime:
     raw = text.strip()
     seconds = parse_span(raw)
     if seconds is not None:

@@ -83,3 +83,13 @@ def test_commands_close_the_database_on_the_way_out(cli, demo_db):
     assert not wal.exists()
     assert cli("--db", str(db), "retag").code == 0
     assert not wal.exists()
+
+
+def test_digest_and_search_reach_back_to_the_calendars_edge_without_overflowing(cli, demo_db):
+    db, _ = demo_db
+    whole = cli("--db", str(db), "digest", "--since", "0001-01-02", "--format", "json")
+    assert whole.code == 0, whole.err
+    assert json.loads(whole.out)["totals"]["previous_stories"] == 0
+    assert cli("--db", str(db), "search", "ottawa", "--since", "0999-01-01").out.strip()
+    far = cli("--db", str(db), "digest", "--since", "99999999999d")
+    assert far.code == 2 and "outside the calendar" in far.err

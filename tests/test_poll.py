@@ -158,6 +158,10 @@ def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
     (isolated / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/\n    keep: some\n")
     assert cli("poll").code == 2
     (isolated / "feeds.yaml").write_text(
+        "feeds:\n  - url: https://a.example/\n    interval: 99999999999d\n")
+    run = cli("poll")
+    assert run.code == 2 and "feeds.yaml:2" in run.err and "over 365d" in run.err
+    (isolated / "feeds.yaml").write_text(
         "feeds:\n  - url: https://a.example/\n    keep: all\n    url: https://b.example/\n")
     run = cli("poll")
     assert run.code == 2 and "feeds.yaml:4" in run.err and "`url` given twice" in run.err
