@@ -101,9 +101,10 @@ def tokens_around(folded: str, start: int, end: int, width: int = 150) -> set[st
     )
 
 
-def words_before(folded: str, start: int, n: int, reach: int = 60) -> list[str]:
-    """Up to `n` words before `start`, nearest last, not crossing , ; : . ! ? or a parenthesis."""
-    lo = max(0, start - reach)
+def words_before(folded: str, start: int, n: int, reach: int = 60, floor: int = 0) -> list[str]:
+    """Up to `n` words before `start`, nearest last, not crossing , ; : . ! ? or a parenthesis,
+    nor going back past `floor`."""
+    lo = max(floor, start - reach)
     after_break = max(folded.rfind(mark, lo, start) for mark in _CLAUSE_BREAKS) + 1
     return WORD.findall(folded, max(lo, after_break), start)[-n:]
 

@@ -348,10 +348,12 @@ def mine_type_tags(text: str, folded: str, found: FoundHits) -> list[Tag]:
 # --- persistence -----------------------------------------------------------------------------
 
 
-def _negated(folded: str, start: int, r: Rules) -> bool:
+def _negated(folded: str, start: int, r: Rules, floor: int = 0) -> bool:
+    """A negator in the few words before `start`, after `floor` (the end of the cue before it,
+    which a negator in between belongs to: "do not self-destruct remain a danger")."""
     if folded[max(0, start - 4) : start] == "non-":
         return True
-    for word in reversed(words_before(folded, start, r.negation_window)):
+    for word in reversed(words_before(folded, start, r.negation_window, floor=floor)):
         if word in r.clause_breaks:
             return False
         if word in r.negators or word.endswith("n't"):
@@ -378,17 +380,23 @@ def persistence_tags(
         i = bisect.bisect_left(marks, lo)
         return i < len(marks) and marks[i] < hi
 
+    cue_ends = sorted(e for s, e, _ in (*found.get(PERSIST), *found.get(PERSIST_WORD)))
+
+    def negated(s: int) -> bool:
+        before = bisect.bisect_right(cue_ends, s) - 1
+        return _negated(folded, s, r, cue_ends[before] if before >= 0 else 0)
+
     for s, e, entry in found.get(PERSIST):
         value = entry[1]
         if value == "persistent" and not near_mines(s, True):
             continue
-        if _negated(folded, s, r):
+        if negated(s):
             value = _FLIP[value]
         tags.append(new_tag("persistence", value, text[s:e], s, e))
     for s, e, entry in found.get(PERSIST_WORD):
         if not near_mines(s, False):
             continue
-        value = _FLIP[entry[1]] if _negated(folded, s, r) else entry[1]
+        value = _FLIP[entry[1]] if negated(s) else entry[1]
         tags.append(new_tag("persistence", value, text[s:e], s, e))
     for s, e, entry in found.get(PERSIST_TIME):
         if not near_mines(s, True):
