@@ -31,6 +31,8 @@ def add_watch(store: Any, name: str, query: str, f: StoryFilter) -> None:
     stored from now on."""
     if not name.strip():
         raise UsageError("a watch needs a name")
+    if not name.isprintable():  # it is printed, and names the watch's Atom feed
+        raise UsageError(f"a watch name is printable text: {name!r}")
     if not query.strip() and not (f.tags or f.countries or f.source):
         raise UsageError("a watch needs a query or a filter (--tag, --country, --source)")
     run_search(store, query, f, limit=1)

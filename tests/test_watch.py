@@ -124,3 +124,18 @@ def test_opml_import_merges_without_duplicates_and_exports(cli, isolated):
     run = cli("feeds", "import", "odd.opml")
     assert run.code == 0 and "0 added, 0 already in" in run.out and "2 not added" in run.out
     assert "not added: 'mailto:desk@example.org': not a web address" in run.out
+
+
+def test_arguments_the_terminal_could_not_decode_are_one_line_errors(cli, isolated):
+    fill({"Wire": [item("a", "Mines in Ukraine", "Deminers at work.", "2025-06-27T10:00:00Z",
+                        tags=(("country", "UA", "Ukraine"),))]}).close()
+    undecoded = "x\udcff"  # how Python keeps the byte 0xff from an argv it cannot decode
+    for args in (("search", "mines", "--source", undecoded), ("watch", "show", undecoded),
+                 ("watch", "add", "ok", "mines", "--source", undecoded)):
+        run = cli(*args)
+        assert run.code == 2, (args, run.err)
+        assert run.err == "minewatch: 'x\\udcff' is not valid UTF-8 text\n"
+    for name in (undecoded, "tab\there"):
+        run = cli("watch", "add", name, "mines")
+        assert run.code == 2 and run.err.startswith("minewatch: a watch name is printable text")
+    assert cli("watch", "list", "--format", "json").out.strip() == "[]"

@@ -7,6 +7,7 @@ commands live in the modules imported below, each registering on the shared app.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import sys
 
@@ -19,6 +20,7 @@ from minewatch.errors import MinewatchError
 
 __all__ = ["app", "main"]
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
 
 
@@ -59,6 +61,11 @@ def _run() -> None:
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(1)
     except Exception as exc:  # the one catch-all: a bug, reported in one line
+        if isinstance(exc, UnicodeEncodeError) and _UNDECODED.search(str(exc.object)):
+            # Not a bug: an argument with bytes the terminal's encoding could not decode
+            # (Python keeps them as lone surrogates) reached the database or an output
+            typer.echo(f"minewatch: {exc.object!r} is not valid UTF-8 text", err=True)
+            sys.exit(2)
         if os.environ.get("MINEWATCH_DEBUG"):
             raise
         typer.echo(f"minewatch: internal error: {exc!r} (MINEWATCH_DEBUG=1 shows more)", err=True)
