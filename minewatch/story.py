@@ -7,6 +7,7 @@ from typing import Any
 from minewatch.errors import UsageError
 from minewatch.models import story_text
 from minewatch.tagger import sentence_span
+from minewatch.tagger.sentences import Sentences
 from minewatch.textclean import terminal_safe
 from minewatch.treaty import treaty_status
 
@@ -17,8 +18,9 @@ def story_details(store: Any, story_id: int) -> dict[str, Any]:
     row = store.get_story(story_id)
     text = story_text(row["title"], row["summary"])
     grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in TAG_KINDS}
+    sents = Sentences(text)  # split once: a long story has thousands of tags
     for t in row["tags"]:
-        lo, hi = sentence_span(text, t["start"], t["end"])
+        lo, hi = sentence_span(text, t["start"], t["end"], sents)
         grouped.setdefault(t["kind"], []).append({
             **t,
             "sentence": text[lo:hi],

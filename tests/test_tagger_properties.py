@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from minewatch.tagger import sentence_span, tag
 from minewatch.tagger.normalize import fold
+from minewatch.tagger.sentences import Sentences
 
 _WORDS = [
     "anti-personnel", "mines", "landmine", "Ottawa", "Convention", "U.S.", "US", "us", "Georgia",
@@ -47,6 +48,9 @@ def test_sentence_span_contains_the_span(text: str, a: int, b: int) -> None:
     start, end = sorted((min(a, len(text)), min(b, len(text))))
     s, e = sentence_span(text, start, end)
     assert 0 <= s <= start <= end <= e <= len(text)
+    shared = Sentences(text)  # as `show` passes it, once for all of a story's tags
+    assert sentence_span(text, start, end, shared) == (s, e)
+    assert sentence_span(text, 0, start, shared) == sentence_span(text, 0, start)
 
 
 @settings(max_examples=100, deadline=None)

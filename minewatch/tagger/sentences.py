@@ -66,14 +66,17 @@ class Sentences:
         return self._bounds(i - 1) if i > 0 else None
 
 
-def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The bounds of the sentence(s) holding text[start:end], white space trimmed."""
+def sentence_span(
+    text: str, start: int, end: int, sents: Sentences | None = None
+) -> tuple[int, int]:
+    """The bounds of the sentence(s) holding text[start:end], white space trimmed. Pass the
+    text's `Sentences` when asking for many spans of one text: it splits the text once."""
     n = len(text)
     start = max(0, min(start, n))
     end = max(start, min(end, n))
     if not n:
         return 0, 0
-    sents = Sentences(text)
+    sents = sents or Sentences(text)
     s0 = sents.bounds_at(start)[0]
     s1 = sents.bounds_at(max(start, end - 1))[1]
     while s1 > s0 and text[s1 - 1].isspace():
