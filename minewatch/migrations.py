@@ -176,8 +176,15 @@ def m004_index_stories_per_feed(db: sqlite_utils.Database) -> None:
     db.execute("DROP TRIGGER stories_ai")
 
 
+def m005_feeds_listed(db: sqlite_utils.Database) -> None:
+    """Whether the feeds file of the last poll lists the feed: one taken out of the file is
+    never polled again, so its last error must not be reported as a failure for ever."""
+    db.execute("ALTER TABLE feeds ADD COLUMN listed INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_tag_firsts, m003_weighted_rank, m004_index_stories_per_feed,
+    m005_feeds_listed,
 ]
 
 

@@ -223,6 +223,7 @@ async def _poll(
     progress: Callable[[FeedOutcome], None] | None,
 ) -> PollReport:
     rows = store.ensure_feeds(feeds)
+    store.mark_listed([spec.url for spec in feeds])
     report = PollReport()
     limiter = fetch.HostLimiter()
     in_flight = asyncio.Semaphore(max(1, options.concurrency))

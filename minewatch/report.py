@@ -113,9 +113,12 @@ def feeds_table(rows: Sequence[dict[str, Any]]) -> Table:
         error = r["last_error"] or ""
         if r["gone"]:
             error = f"{error} (gone: skipped until --force)"
+        if not r["listed"]:
+            next_poll = "not in file"
+        else:
+            next_poll = local_time(r["next_poll"]) if r["next_poll"] else "next run"
         table.add_row(name, str(r["stories"]), local_time(r["last_success"]),
-                      str(r["error_count"]), Text(terminal_safe(error), style="red"),
-                      local_time(r["next_poll"]) if r["next_poll"] else "next run")
+                      str(r["error_count"]), Text(terminal_safe(error), style="red"), next_poll)
     return table
 
 

@@ -418,6 +418,14 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         rows = self.conn.execute("SELECT * FROM feeds").fetchall()
         return {row["url"]: dict(row) for row in rows}
 
+    def mark_listed(self, urls: Sequence[str]) -> None:
+        """Record which feeds the feeds file being polled lists (the others stay, with their
+        stories, but are neither polled nor reported failing)."""
+        with self.transaction():
+            self.conn.execute("UPDATE feeds SET listed = 0")
+            self.conn.executemany("UPDATE feeds SET listed = 1 WHERE url = ?",
+                                  [(url,) for url in urls])
+
     @staticmethod
     def feed_state(row: dict[str, Any]) -> FeedState:
         return FeedState(
@@ -433,7 +441,7 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         return [dict(row) for row in self.conn.execute(sql)]
 
     def failing_feeds(self) -> list[dict[str, Any]]:
-        sql = """SELECT * FROM feeds WHERE last_error IS NOT NULL
+        sql = """SELECT * FROM feeds WHERE last_error IS NOT NULL AND listed = 1
                  ORDER BY COALESCE(name, url)"""
         return [dict(row) for row in self.conn.execute(sql)]
 

@@ -90,6 +90,29 @@ def test_failing_feed_is_reported_backs_off_and_others_are_stored(cli, isolated)
     assert bad["error_count"] == 2 and bad["last_error"] == "http 500" and bad["next_poll"]
 
 
+def test_a_feed_taken_out_of_the_file_keeps_its_stories_and_stops_being_reported(cli, isolated):
+    with feed_server() as server:
+        server.route("/good.xml", rss([Item("g-1", "Mine clearance in Laos")]))
+        server.route("/old.xml", rss([Item("o-1", "Minefield mapped in Angola")]))
+        server.route("/bad.xml", "oops", status=500)
+        write_feeds(isolated, (server.url("/good.xml"), "Good", "relevant"),
+                    (server.url("/old.xml"), "Old", "relevant"),
+                    (server.url("/bad.xml"), "Bad", "relevant"))
+        assert cli("poll").code == 1
+        digest = json.loads(cli("digest", "--format", "json").out)
+        assert [f["feed"] for f in digest["failing_feeds"]] == ["Bad"]
+        write_feeds(isolated, (server.url("/good.xml"), "Good", "relevant"))
+        run = cli("poll")
+        assert run.code == 0 and "Bad" not in run.out
+    feeds = {f["name"]: f for f in json.loads(cli("feeds", "list", "--format", "json").out)}
+    assert [name for name, f in feeds.items() if not f["listed"]] == ["Bad", "Old"]
+    assert feeds["Old"]["stories"] == 1 and feeds["Bad"]["last_error"] == "http 500"
+    assert json.loads(cli("digest", "--format", "json").out)["failing_feeds"] == []
+    table = cli("feeds", "list").out
+    assert table.count("not in file") == 2
+    assert len(json.loads(cli("search", "Angola", "--format", "json").out)) == 1
+
+
 def test_quiet_poll_prints_nothing_when_all_is_well(cli, isolated):
     with feed_server() as server:
         server.route("/wire.xml", rss([Item("q-1", "Mines cleared")]))

@@ -26,6 +26,7 @@ def feeds_list(
     fmt: Annotated[TableJson, typer.Option("--format", help="Output format.")] = TableJson.table,
 ) -> None:
     """Each feed's last success, last error, error count, next poll and moved-to address.
+    A feed taken out of the feeds file keeps its stories and shows as not in the file.
 
     \b
     Example: minewatch feeds list --format json
@@ -35,8 +36,9 @@ def feeds_list(
     rows = open_store().feed_rows()
     if fmt is TableJson.json:
         keys = ("name", "url", "stories", "last_polled", "last_success", "last_error",
-                "error_count", "next_poll", "moved_to", "gone")
-        print_json([{k: (bool(r[k]) if k == "gone" else r[k]) for k in keys} for r in rows])
+                "error_count", "next_poll", "moved_to", "gone", "listed")
+        flags = ("gone", "listed")
+        print_json([{k: (bool(r[k]) if k in flags else r[k]) for k in keys} for r in rows])
         return
     if not rows:
         typer.echo("no feeds polled yet: run `minewatch poll`", err=True)
