@@ -7,10 +7,10 @@ digest lists clusters, not stories, and every count is of clusters.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from minewatch.timeutil import iso, local_day_bounds, to_local
+from minewatch.timeutil import EPOCH, iso, local_day_bounds, to_local
 
 SHOWN_DEVELOPMENTS = 20  # what a morning reader takes in at a glance; json always has all
 
@@ -148,12 +148,9 @@ def _trends(store: Any, end: datetime, codes: list[str]) -> dict[str, list[int]]
 
 
 def _period_before(start: datetime, span: timedelta) -> datetime:
-    """Where the period as long as this one, just before it, starts: no earlier than 1970, before
-    which no story is dated (a longer span would fall off the calendar)."""
+    """Where the period as long as this one, just before it, starts: no earlier than the epoch,
+    before which no story is dated (a longer span would fall off the calendar)."""
     try:
-        return max(start - span, _NO_STORY_BEFORE)
+        return max(start - span, EPOCH)
     except OverflowError:
-        return _NO_STORY_BEFORE
-
-
-_NO_STORY_BEFORE = datetime(1970, 1, 1, tzinfo=UTC)
+        return EPOCH

@@ -25,7 +25,7 @@ import httpx
 
 from minewatch import USER_AGENT
 from minewatch.models import FeedState, FetchResult
-from minewatch.urls import WEB_SCHEMES, as_uri, is_web_address
+from minewatch.urls import WEB_SCHEMES, absolute_url, as_uri, is_web_address
 
 MAX_REDIRECTS = 5
 RETRY_AFTER_CAP = 24 * 3600.0
@@ -228,11 +228,9 @@ class _Fetch:
         if body is None:
             return self.failure(f"too large: over {_size(self.max_bytes)}")
         # Where the body came from, so parse can resolve relative links against it.
-        try:
-            location = urljoin(self.current, headers.get("content-location", "").strip())
-        except ValueError:  # a malformed header costs the feed nothing: its own address stands
-            location = self.current
-        headers["content-location"] = location if is_web_address(location) else self.current
+        # (A malformed or non-web Content-Location costs the feed nothing: its address stands.)
+        headers["content-location"] = (
+            absolute_url(headers.get("content-location"), self.current) or self.current)
         return FetchResult(
             url=self.state.url,
             outcome="ok",

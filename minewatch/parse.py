@@ -35,7 +35,7 @@ from feedparser.encodings import convert_to_utf8
 
 from minewatch.models import ParsedFeed, Story
 from minewatch.textclean import clean_text
-from minewatch.timeutil import iso
+from minewatch.timeutil import EPOCH, iso
 from minewatch.urls import absolute_url, canonical_url
 
 
@@ -125,12 +125,11 @@ class _StoryBuilder:
     def _date(self, published: datetime | None) -> tuple[str, bool]:
         # At or before the Unix epoch is a placeholder (a zero timestamp, "0001-01-01"), after
         # tomorrow a clock gone wrong.
-        if published is None or published <= _EPOCH or published > self.latest:
+        if published is None or published <= EPOCH or published > self.latest:
             return self.fetched_at, True
         return iso(published), False
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- XML feeds through feedparser

@@ -18,6 +18,10 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+"""No story is dated at or before it: the parser takes such a date for a placeholder."""
+
+
 def iso(moment: datetime) -> str:
     """The one stored form: UTC, seconds, a Z; sorts as text (the year always four digits,
     where strftime writes year 999 as "999" on Linux)."""
