@@ -403,7 +403,9 @@ def _parse_json_feed(body: bytes, builder: _StoryBuilder) -> ParsedFeed:
         text = body.decode("utf-8", errors="replace")
     try:
         document = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise NotAFeed("invalid json: nested too deeply") from None
+    except ValueError as exc:
         raise NotAFeed(f"invalid json: {_first_line(str(exc))}") from None
     if not isinstance(document, dict):
         raise NotAFeed("not a feed: application/json")

@@ -150,6 +150,13 @@ def test_empty_body_variants():
             parse(body)
 
 
+def test_json_nested_past_the_recursion_limit_is_a_short_error():
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": [' + b"[" * 100_000
+    body += b"]" * 100_000 + b"]}"
+    with pytest.raises(NotAFeed, match="^invalid json: nested too deeply$"):
+        parse(body, "application/feed+json")
+
+
 def test_guid_key_uses_the_feed_url_for_short_guids():
     body = b"""<rss version="2.0"><channel><item><title>a</title><guid>7</guid>
 </item></channel></rss>"""
