@@ -191,8 +191,16 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 def pending(conn: sqlite3.Connection) -> list[Callable[[sqlite_utils.Database], None]]:
     try:
         done = {row[0] for row in conn.execute("SELECT name FROM _migrations").fetchall()}
-    except sqlite3.OperationalError:  # a new, empty database
+    except sqlite3.OperationalError:  # no steps recorded: a new database, or another program's
         done = set()
+        foreign = [row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name LIMIT 3")]
+        if foreign:  # a mistyped --db must not gain fifteen tables of ours
+            raise UsageError(
+                f"the database holds another program's tables ({', '.join(foreign)}): "
+                "minewatch leaves it alone; give --db a new file"
+            ) from None
     newer = sorted(done - {step.__name__ for step in MIGRATIONS})
     if newer:  # its tables may hold what this version would misread or overwrite
         raise UsageError(

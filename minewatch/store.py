@@ -49,9 +49,9 @@ def open_store(path: Path, *, create: bool = False) -> Store:
         raise UsageError(f"{path} is not a minewatch database ({exc})") from None
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
+        migrate(conn)  # first: it refuses a database that is not ours before anything changes
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(conn)
     except BaseException as exc:
         conn.close()  # a refused database is left exactly as it was found
         if isinstance(exc, sqlite3.DatabaseError):

@@ -212,3 +212,26 @@ def test_a_database_from_a_newer_minewatch_is_refused_untouched(cli, stories):
         names = [r[0] for r in conn.execute("SELECT name FROM _migrations")]
     conn.close()
     assert names.count("m900_from_a_later_release") == 1
+
+
+@pytest.mark.parametrize("command", ["search ottawa", "poll --feeds FEEDS", "feeds list"])
+def test_another_programs_database_is_refused_untouched(cli, tmp_path, monkeypatch, command):
+    import sqlite3
+
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds:\n  - url: http://127.0.0.1:9/feed.xml\n", encoding="utf-8")
+    other = tmp_path / "contacts.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE contacts (name TEXT)")
+        conn.execute("INSERT INTO contacts VALUES ('Ada')")
+    conn.close()
+    monkeypatch.setenv("MINEWATCH_DB", str(other))
+    run = cli(*command.replace("FEEDS", str(feeds)).split())
+    assert run.code == 2 and run.out == ""
+    assert "another program's tables (contacts)" in run.err
+    assert len(run.err.strip().splitlines()) == 1
+    with sqlite3.connect(other) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+        journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    conn.close()
+    assert tables == ["contacts"] and journal == "delete"
