@@ -396,7 +396,11 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, httpx.RemoteProtocolError):
         if "location header" in text:  # httpx reads the next hop's address before we do
             return _BAD_LOCATION
-        if "peer closed" in text or "disconnected" in text or "incomplete" in text:
+        if "without sending a response" in text:
+            return "connection closed before an answer"
+        if "peer closed" in text or "incomplete" in text:  # fewer bytes than Content-Length
+            return "connection closed mid-body"
+        if "disconnected" in text:
             return "connection reset"
         return "invalid http response"
     if isinstance(exc, httpx.UnsupportedProtocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import socket
+import threading
 import time
 import tracemalloc
 import zlib
@@ -270,6 +271,31 @@ def test_reset_mid_body(server: FeedServer):
     server.route("/rss", FEED * 50, reset_after=100)
     result = fetch(server.url("/rss"))
     assert (result.outcome, result.error) == ("failed", "connection reset")
+
+
+@pytest.mark.parametrize("reply, error", [
+    (b"", "connection closed before an answer"),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + FEED, "connection closed mid-body"),
+])
+def test_a_clean_close_too_early_is_named(reply: bytes, error: str):
+    """A server that closes its side in order (no reset) before the answer or the body ends."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+
+        def answer() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(reply)
+                conn.shutdown(socket.SHUT_WR)
+                conn.recv(1)  # until the client hangs up
+
+        replier = threading.Thread(target=answer, daemon=True)
+        replier.start()
+        result = fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/rss", timeout=5)
+        replier.join(5)
+    assert (result.outcome, result.error) == ("failed", error)
 
 
 def test_connection_refused():
