@@ -121,6 +121,20 @@ def test_quiet_poll_prints_nothing_when_all_is_well(cli, isolated):
     assert run.code == 0 and run.out == "" and run.err == ""
 
 
+def test_max_mb_raises_the_cap_for_a_large_feed(cli, isolated):
+    story = Item("big-1", "Mines cleared", summary="Demining teams cleared mines. " * 50_000)
+    body = rss([story])
+    assert 1_000_000 < len(body) < 2_000_000
+    with feed_server() as server:
+        server.route("/big.xml", body)
+        write_feeds(isolated, (server.url("/big.xml"), "Big", "all"))
+        run, summary = poll_json(cli, "--max-mb", "1")
+        assert run.code == 1 and summary["errors"][0]["error"] == "too large: over 1 MB"
+        run, summary = poll_json(cli, "--max-mb", "2")  # the failure's back-off is 0 at first
+        assert run.code == 0 and summary["new_stories"] == 1
+    assert cli("poll", "--max-mb", "0").code == 2
+
+
 def test_retry_after_is_honoured_until_force(cli, isolated):
     with feed_server() as server:
         server.route("/busy.xml", "slow down", status=429, headers={"Retry-After": "3600"})

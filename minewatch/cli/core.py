@@ -44,6 +44,11 @@ def poll(
         float, typer.Option(min=0.1, max=3600, callback=_seconds,
                             help="Total seconds allowed per feed, body included.")
     ] = 20.0,
+    max_mb: Annotated[
+        int, typer.Option("--max-mb", min=1, max=1000,
+                          help="Largest feed accepted, in MB once decompressed (a feed over it "
+                               "fails as 'too large').")
+    ] = 10,
     force: Annotated[
         bool, typer.Option("--force", help="Ignore back-off, Retry-After, intervals and 410.")
     ] = False,
@@ -76,7 +81,8 @@ def poll(
     started = time.monotonic()
     with poll_lock(db):
         store = open_store(create=True)
-        options = PollOptions(concurrency=concurrency, timeout=timeout, force=force)
+        options = PollOptions(concurrency=concurrency, timeout=timeout, force=force,
+                              max_bytes=max_mb * 1_000_000)
         if fmt is TextJson.text and not quiet and sys.stdout.isatty():
             from minewatch.report import poll_progress
 
