@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from feedgen import Item, feeds_yaml, rss
 from feedserver import feed_server
 
@@ -136,17 +137,31 @@ def test_workers_that_keep_dying_fail_their_feeds_whole_and_the_next_poll_comple
     assert stored(db) == FEEDS * 20
 
 
-def test_ctrl_c_says_interrupted_exits_130_and_keeps_whole_feeds(isolated):
+@pytest.mark.parametrize("sent, to_group, code, message", [
+    (signal.SIGINT, True, 130, "minewatch: interrupted"),  # Ctrl-C in a terminal
+    (signal.SIGTERM, True, 143, "minewatch: stopped by SIGTERM (what was stored before stays)"),
+    (signal.SIGTERM, False, 143, "minewatch: stopped by SIGTERM (what was stored before stays)"),
+], ids=["ctrl-c", "sigterm-to-the-group", "sigterm-to-the-poll-alone"])
+def test_a_stopped_poll_says_so_in_one_line_and_keeps_whole_feeds(isolated, sent, to_group,
+                                                                  code, message):
     db = os.environ["MINEWATCH_DB"]
     with feed_server() as server:
         (isolated / "feeds.yaml").write_text(
             serve_slow_farm(server, lambda n: 0.0 if n < FEEDS // 2 else 30.0))
         proc = minewatch("poll", "--timeout", "60", start_new_session=True)
         wait_for_the_fast_half(db)
-        os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the whole group
+        workers = children(proc.pid)
+        if to_group:  # a terminal or a service manager
+            os.killpg(proc.pid, sent)
+        else:  # `timeout` in a crontab signals only the command it started
+            proc.send_signal(sent)
         out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
-    assert err.strip() == "minewatch: interrupted" and out == ""
+    assert proc.returncode == code
+    assert err.strip() == message and out == ""
+    deadline = time.monotonic() + 5
+    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not any(os.path.exists(f"/proc/{pid}") for pid in workers)
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         counts = conn.execute("SELECT COUNT(*) FROM story_feeds GROUP BY feed_id").fetchall()

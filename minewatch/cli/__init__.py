@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sqlite3
 import sys
 
@@ -16,20 +17,27 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer ships click insid
 
 from minewatch.cli import core, feeds, reports, watch  # noqa: F401  (they register commands)
 from minewatch.cli.common import app, close_stores
-from minewatch.errors import MinewatchError
+from minewatch.errors import MinewatchError, Terminated
 
 __all__ = ["app", "main"]
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
+TERMINATED = 143  # 128 + SIGTERM
 
 
 def main() -> None:
     """Run the app; map errors to one line and an exit code, never a traceback."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _run()
     finally:
         close_stores()
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM unwinds the run (see errors.Terminated); the poll cancels its event loop instead."""
+    raise Terminated
 
 
 def _run() -> None:
@@ -44,15 +52,15 @@ def _run() -> None:
         message = " ".join(exc.format_message().split())
         typer.echo(f"minewatch: {message}{where}", err=True)
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except Terminated:  # typer would turn a KeyboardInterrupt into a bare code 130
+        typer.echo("minewatch: stopped by SIGTERM (what was stored before stays)", err=True)
+        sys.exit(TERMINATED)
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("minewatch: interrupted", err=True)
         sys.exit(INTERRUPTED)
     except MinewatchError as exc:
         typer.echo(f"minewatch: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("minewatch: interrupted", err=True)
-        sys.exit(INTERRUPTED)
     except sqlite3.OperationalError as exc:  # the disk, or another program holding the file
         typer.echo(f"minewatch: {_database_trouble(exc)}", err=True)
         sys.exit(1)
