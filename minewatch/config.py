@@ -10,7 +10,7 @@ from typing import Any
 from minewatch.errors import ConfigError
 from minewatch.models import FeedSpec
 from minewatch.timeutil import parse_span
-from minewatch.urls import is_web_address
+from minewatch.urls import feed_url_key, is_web_address
 
 DEFAULT_DB = Path("data") / "minewatch.db"
 MAX_INTERVAL = 365 * 86400.0  # a feed polled less than once a year is a feed to remove
@@ -67,12 +67,20 @@ def parse_feeds(text: str, where: str) -> list[FeedSpec]:
     if not isinstance(feeds_node, yaml.SequenceNode):
         raise ConfigError(f"{where}:{feeds_node.start_mark.line + 1}: `feeds` must be a list")
     specs: list[FeedSpec] = []
-    seen: set[str] = set()
+    url_lines: dict[str, int] = {}
+    name_lines: dict[str, int] = {}
     for item in feeds_node.value:
         spec = _feed_spec(item, where)
-        if spec.url in seen:
-            raise ConfigError(f"{where}:{spec.line}: duplicate url {spec.url}")
-        seen.add(spec.url)
+        key = feed_url_key(spec.url)  # "HTTP://Host/rss/" and "http://host/rss" are one feed
+        if key in url_lines:
+            raise ConfigError(f"{where}:{spec.line}: duplicate url {spec.url} (the feed on line "
+                              f"{url_lines[key]})")
+        if spec.name in name_lines:  # output, export and --source tell feeds apart by name
+            raise ConfigError(f"{where}:{spec.line}: duplicate name {spec.name!r} (also on line "
+                              f"{name_lines[spec.name]}): give each feed its own")
+        url_lines[key] = spec.line
+        if spec.name:
+            name_lines[spec.name] = spec.line
         specs.append(spec)
     return specs
 

@@ -13,7 +13,8 @@ import codecs
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -21,7 +22,7 @@ from minewatch.atomfeed import clean_xml_text, xml_document
 from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
 from minewatch.textclean import terminal_safe
-from minewatch.urls import as_uri, is_web_address
+from minewatch.urls import as_uri, feed_url_key, is_web_address
 
 
 def read_opml(data: bytes) -> list[FeedSpec]:
@@ -80,43 +81,32 @@ def merge_feeds(
     """(merged, added, skipped_duplicates) after adding incoming feeds to existing ones.
 
     Existing feeds stay first and unchanged (their names and settings win); an incoming
-    feed is skipped when its url, normalised by feed_url_key, is already there.
+    feed is skipped when its url, normalised by feed_url_key, is already there. An incoming
+    name already taken gets its host added ("News (example.org)"), or is left out, since
+    the feeds file needs each name once.
     """
     seen = {feed_url_key(feed.url) for feed in existing}
+    names = {feed.name for feed in existing if feed.name}
     added: list[FeedSpec] = []
     skipped: list[FeedSpec] = []
     for feed in incoming:
         key = feed_url_key(feed.url)
         if key in seen:
             skipped.append(feed)
-        else:
-            seen.add(key)
-            added.append(feed)
+            continue
+        seen.add(key)
+        if feed.name in names:
+            feed = replace(feed, name=_name_with_host(feed.name, feed.url, names))
+        if feed.name:
+            names.add(feed.name)
+        added.append(feed)
     return [*existing, *added], added, skipped
 
 
-def feed_url_key(url: str) -> str:
-    """The url as compared for duplicates: scheme and host in lower case, default port,
-    fragment and trailing slash dropped. Path and query keep their case: servers may not."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return url.strip()
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"  # an IPv6 literal keeps its brackets
-    try:
-        port = parts.port
-    except ValueError:  # a port that is not a number: leave the authority as written
-        port = None
-        host = parts.netloc.lower()
-    if port is not None and (scheme, port) not in {("http", 80), ("https", 443)}:
-        host = f"{host}:{port}"
-    if parts.username or parts.password:
-        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
-    path = parts.path.rstrip("/")
-    return urlunsplit((scheme, host, path, parts.query, ""))
+def _name_with_host(name: str, url: str, taken: set[str]) -> str | None:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    longer = f"{name} ({host})"
+    return longer if host and longer not in taken else None
 
 
 def dump_feeds_yaml(feeds: Sequence[FeedSpec]) -> str:

@@ -109,3 +109,27 @@ def _clean_query(query: str) -> str:
 def _is_tracking(pair: str) -> bool:
     name = pair.partition("=")[0].lower()
     return name in _TRACKING_NAMES or name.startswith(_TRACKING_PREFIXES)
+
+
+def feed_url_key(url: str) -> str:
+    """The url as compared for duplicates: scheme and host in lower case, default port,
+    fragment and trailing slash dropped. Path and query keep their case: servers may not."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: leave the authority as written
+        port = None
+        host = parts.netloc.lower()
+    if port is not None and (scheme, port) not in {("http", 80), ("https", 443)}:
+        host = f"{host}:{port}"
+    if parts.username or parts.password:
+        host = f"{parts.netloc.rsplit('@', 1)[0]}@{host}"
+    path = parts.path.rstrip("/")
+    return urlunsplit((scheme, host, path, parts.query, ""))

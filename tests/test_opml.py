@@ -22,12 +22,12 @@ from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
 from minewatch.opml import (
     dump_feeds_yaml,
-    feed_url_key,
     format_interval,
     merge_feeds,
     read_opml,
     write_opml,
 )
+from minewatch.urls import feed_url_key
 
 OPML_DIR = Path(__file__).parent / "opml"
 OPML_FILES = sorted(OPML_DIR.glob("*.opml"))
@@ -232,6 +232,31 @@ def test_merge_reports_added_and_skipped():
     assert skipped == [incoming[0], incoming[2], incoming[3]]
     assert merged == [*existing, incoming[1], incoming[4]]
     assert merged[0].name == "Monitor" and merged[0].interval == 1800  # existing settings win
+
+
+def test_merge_gives_a_taken_name_its_host_or_no_name():
+    existing = [FeedSpec("https://a.example.org/rss", "News")]
+    incoming = [FeedSpec("https://www.b.example.org/rss", "News"),
+                FeedSpec("https://b.example.org/atom", "News"),
+                FeedSpec("https://c.example.org/rss", "Other")]
+    merged, added, _ = merge_feeds(existing, incoming)
+    assert [f.name for f in added] == ["News (b.example.org)", None, "Other"]
+    back = parse_feeds(dump_feeds_yaml(merged), "merged.yaml")  # loads: every name once
+    assert [f.label for f in back] == [
+        "News", "News (b.example.org)", "https://b.example.org/atom", "Other"]
+
+
+@pytest.mark.parametrize(("second", "error"), [
+    ("  - url: HTTP://A.example.org/rss/#top\n", "merged.yaml:4: duplicate url "
+     "HTTP://A.example.org/rss/#top (the feed on line 2)"),
+    ("  - url: https://b.example.org/rss\n    name: News\n", "merged.yaml:4: duplicate name "
+     "'News' (also on line 2): give each feed its own"),
+])
+def test_the_feeds_file_names_each_feed_once(second: str, error: str):
+    text = "feeds:\n  - url: http://a.example.org/rss\n    name: News\n" + second
+    with pytest.raises(UsageError) as raised:
+        parse_feeds(text, "merged.yaml")
+    assert str(raised.value) == error
 
 
 def test_merge_into_nothing_and_of_nothing():
