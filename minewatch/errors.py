@@ -7,7 +7,6 @@
      └── LockHeldError (exit 3)     another poll holds the lock
 
 A failed feed is not an error: it is data on the feed's row (see fetch.FetchResult).
-Terminated (SIGTERM) is a BaseException like KeyboardInterrupt: no `except Exception` stops it.
 """
 
 
@@ -31,8 +30,3 @@ class NotFoundError(MinewatchError):
 
 class LockHeldError(MinewatchError):
     exit_code = 3
-
-
-class Terminated(BaseException):
-    """SIGTERM (a service manager, `timeout` in a crontab, kill) received: the run unwinds as
-    after Ctrl-C, so what was committed stays and the open transaction rolls back."""

@@ -15,8 +15,7 @@ import asyncio
 import ctypes
 import os
 import signal
-import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from typing import Any
 
 from minewatch import fetch
 from minewatch.cpus import parse_workers, usable_cpus
-from minewatch.errors import Terminated
 from minewatch.models import FeedSpec
 from minewatch.store import Store, open_store
 from minewatch.timeutil import iso, now_utc, parse_iso
@@ -86,12 +84,11 @@ _worker_store: Store | None = None  # a worker process's own connection to the d
 def _start_worker(db: str) -> None:
     """A worker ends when the poll that started it dies (a SIGKILLed cron run must not leave
     orphans behind; Linux only, elsewhere it ends on its own later), and opens the database
-    on a connection of its own: one inherited across fork must not be used. A worker
-    ignores SIGTERM: the poll that receives it winds down and lets the workers finish the
-    feed in hand (a worker dying with bodies still queued would leave the poll hanging at
-    exit, its queue's feeder thread blocked on a pipe nobody reads)."""
+    on a connection of its own: one inherited across fork must not be used. SIGTERM ends a
+    worker outright, as the pool expects when it stops one (the command line's handler,
+    inherited across fork, would report the whole poll stopped)."""
     global _worker_store
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -216,46 +213,10 @@ def run_poll(
 ) -> PollReport:
     started = iso(now_utc())
     run_id = store.start_run(started)
-    report = _run_stoppable(_poll(store, feeds, options, progress))
+    report = asyncio.run(_poll(store, feeds, options, progress))
     store.cluster_pending()
     store.finish_run(run_id, iso(now_utc()), report.summary())
     return report
-
-
-def _run_stoppable(poll: Coroutine[Any, Any, PollReport]) -> PollReport:
-    """asyncio.run, where SIGTERM cancels the poll as asyncio itself treats Ctrl-C: feeds in
-    hand commit or roll back, the workers wind down, then Terminated is raised. (An exception
-    raised by a plain signal handler would land inside whichever task runs, and leave the
-    others to be reported as never retrieved.)"""
-    if threading.current_thread() is not threading.main_thread():
-        return asyncio.run(poll)  # signal handlers belong to the main thread
-    stopped = False
-
-    async def stoppable() -> PollReport:
-        def stop() -> None:
-            nonlocal stopped
-            stopped = True
-            task.cancel()
-
-        task = asyncio.current_task()
-        assert task is not None
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, stop)
-        try:
-            return await poll
-        finally:
-            loop.remove_signal_handler(signal.SIGTERM)
-
-    previous = signal.getsignal(signal.SIGTERM)
-    try:
-        return asyncio.run(stoppable())
-    except asyncio.CancelledError:
-        if stopped:
-            raise Terminated from None
-        raise
-    finally:
-        if previous is not None:  # the loop leaves SIG_DFL behind
-            signal.signal(signal.SIGTERM, previous)
 
 
 async def _poll(

@@ -17,7 +17,7 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer ships click insid
 
 from minewatch.cli import core, feeds, reports, watch  # noqa: F401  (they register commands)
 from minewatch.cli.common import app, close_stores
-from minewatch.errors import MinewatchError, Terminated
+from minewatch.errors import MinewatchError
 
 __all__ = ["app", "main"]
 
@@ -36,8 +36,12 @@ def main() -> None:
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM unwinds the run (see errors.Terminated); the poll cancels its event loop instead."""
-    raise Terminated
+    """SIGTERM (a service manager, `timeout` in a crontab, kill) ends the run at once, with
+    one line. Nothing is lost: every transaction commits whole or not at all, as under
+    SIGKILL, and the workers die with the poll. Unwinding instead would wait on workers
+    that may be dying from the same signal (a service manager signals every process)."""
+    os.write(sys.stderr.fileno(), b"minewatch: stopped by SIGTERM (what was stored before stays)\n")
+    os._exit(TERMINATED)
 
 
 def _run() -> None:
@@ -52,15 +56,15 @@ def _run() -> None:
         message = " ".join(exc.format_message().split())
         typer.echo(f"minewatch: {message}{where}", err=True)
         sys.exit(exc.exit_code)
-    except Terminated:  # typer would turn a KeyboardInterrupt into a bare code 130
-        typer.echo("minewatch: stopped by SIGTERM (what was stored before stays)", err=True)
-        sys.exit(TERMINATED)
-    except (typer.Abort, KeyboardInterrupt):
+    except typer.Abort:
         typer.echo("minewatch: interrupted", err=True)
         sys.exit(INTERRUPTED)
     except MinewatchError as exc:
         typer.echo(f"minewatch: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("minewatch: interrupted", err=True)
+        sys.exit(INTERRUPTED)
     except sqlite3.OperationalError as exc:  # the disk, or another program holding the file
         typer.echo(f"minewatch: {_database_trouble(exc)}", err=True)
         sys.exit(1)
