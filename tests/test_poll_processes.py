@@ -96,6 +96,15 @@ def children(parent: int) -> list[int]:
     return found
 
 
+def running(pid: int) -> bool:
+    """Whether a process still runs (a zombie waiting for init to reap it does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_worker_killed_for_memory_is_replaced_and_the_poll_completes(isolated):
     """As the kernel's out-of-memory killer would: the bodies its pool held go to a new one."""
     db = os.environ["MINEWATCH_DB"]
@@ -137,13 +146,17 @@ def test_workers_that_keep_dying_fail_their_feeds_whole_and_the_next_poll_comple
     assert stored(db) == FEEDS * 20
 
 
-@pytest.mark.parametrize("sent, to_group, code, message", [
-    (signal.SIGINT, True, 130, "minewatch: interrupted"),  # Ctrl-C in a terminal
-    (signal.SIGTERM, True, 143, "minewatch: stopped by SIGTERM (what was stored before stays)"),
-    (signal.SIGTERM, False, 143, "minewatch: stopped by SIGTERM (what was stored before stays)"),
-], ids=["ctrl-c", "sigterm-to-the-group", "sigterm-to-the-poll-alone"])
-def test_a_stopped_poll_says_so_in_one_line_and_keeps_whole_feeds(isolated, sent, to_group,
-                                                                  code, message):
+STOPPED = "minewatch: stopped by SIGTERM (what was stored before stays)"
+
+
+@pytest.mark.parametrize("sent, to, code, message", [
+    (signal.SIGINT, "group", 130, "minewatch: interrupted"),  # Ctrl-C in a terminal
+    (signal.SIGTERM, "group", 143, STOPPED),
+    (signal.SIGTERM, "poll", 143, STOPPED),  # `timeout` signals only the command it started
+    (signal.SIGTERM, "every process", 143, STOPPED),  # a service manager's control-group kill
+], ids=["ctrl-c", "sigterm-to-the-group", "sigterm-to-the-poll", "sigterm-to-every-process"])
+def test_a_stopped_poll_says_so_in_one_line_and_keeps_whole_feeds(isolated, sent, to, code,
+                                                                  message):
     db = os.environ["MINEWATCH_DB"]
     with feed_server() as server:
         (isolated / "feeds.yaml").write_text(
@@ -151,17 +164,18 @@ def test_a_stopped_poll_says_so_in_one_line_and_keeps_whole_feeds(isolated, sent
         proc = minewatch("poll", "--timeout", "60", start_new_session=True)
         wait_for_the_fast_half(db)
         workers = children(proc.pid)
-        if to_group:  # a terminal or a service manager
+        if to == "group":
             os.killpg(proc.pid, sent)
-        else:  # `timeout` in a crontab signals only the command it started
-            proc.send_signal(sent)
+        else:
+            for pid in [proc.pid, *workers] if to == "every process" else [proc.pid]:
+                os.kill(pid, sent)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == code
     assert err.strip() == message and out == ""
     deadline = time.monotonic() + 5
-    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and time.monotonic() < deadline:
+    while any(map(running, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert workers and not any(os.path.exists(f"/proc/{pid}") for pid in workers)
+    assert workers and not any(map(running, workers))
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         counts = conn.execute("SELECT COUNT(*) FROM story_feeds GROUP BY feed_id").fetchall()
