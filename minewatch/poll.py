@@ -244,8 +244,14 @@ async def _poll(
             progress(outcome)
 
     try:
-        async with fetch.make_client(options.concurrency) as client:
-            await asyncio.gather(*(one(spec) for spec in feeds))
+        # A task group, not gather: when one feed cannot be stored (a full disk, say), the
+        # others are cancelled before the client closes under them, rather than recorded
+        # as failing with a connection error that never happened.
+        async with fetch.make_client(options.concurrency) as client, asyncio.TaskGroup() as group:
+            for spec in feeds:
+                group.create_task(one(spec))
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None  # the first error, which stopped the poll
     finally:
         await workers.close()
     order = {spec.url: i for i, spec in enumerate(feeds)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -12,8 +13,6 @@ from feedserver import feed_server
 
 
 def db_rows(sql: str) -> list[tuple]:
-    import os
-
     with sqlite3.connect(os.environ["MINEWATCH_DB"]) as conn:
         return conn.execute(sql).fetchall()
 
@@ -133,6 +132,26 @@ def test_max_mb_raises_the_cap_for_a_large_feed(cli, isolated):
         run, summary = poll_json(cli, "--max-mb", "2")  # the failure's back-off is 0 at first
         assert run.code == 0 and summary["new_stories"] == 1
     assert cli("poll", "--max-mb", "0").code == 2
+
+
+def test_a_feed_that_cannot_be_stored_stops_the_poll_without_blaming_the_others(cli, isolated):
+    slow = [f"/slow{n}.xml" for n in range(8)]
+    with feed_server() as server:
+        for path in ["/fine.xml", *slow]:
+            server.route(path, rss([Item(f"{path}-1", "Mines cleared")]))
+        write_feeds(isolated, *[(server.url(path), path, "all") for path in ["/fine.xml", *slow]])
+        poll_json(cli)
+        with sqlite3.connect(os.environ["MINEWATCH_DB"]) as conn:  # as a full disk would
+            conn.execute("CREATE TRIGGER no_room BEFORE INSERT ON stories "
+                         "BEGIN SELECT RAISE(ABORT, 'no room'); END")
+        conn.close()
+        server.route("/fine.xml", rss([Item("fine-2", "Mines cleared again")]))
+        for path in slow:  # still arriving when the first feed fails to store
+            server.route(path, rss([Item(f"{path}-2", "Mines cleared again")]), drip=0.005)
+        run = cli("poll")
+    assert run.code == 1 and "no room" in run.err
+    errors = db_rows("SELECT last_error FROM feeds WHERE last_error IS NOT NULL")
+    assert errors == []  # the others were cancelled, not failed
 
 
 def test_retry_after_is_honoured_until_force(cli, isolated):

@@ -28,11 +28,12 @@ TERMINATED = 143  # 128 + SIGTERM
 
 def main() -> None:
     """Run the app; map errors to one line and an exit code, never a traceback."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _run()
     finally:
         close_stores()
+        signal.signal(signal.SIGTERM, previous)  # main() may run inside a longer program
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
