@@ -148,6 +148,8 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, application/rss+xml
+_LEADING_BLANKS = b" \t\r\n\xef\xbb\xbf\xff\xfe\x00"
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 _FEED_ROOT = re.compile(rb"<(?:[a-z0-9_.-]+:)?(?:rss|feed|rdf|channel)[\s>/]")
@@ -184,6 +186,9 @@ def _parse_xml_feed(
     entries = result.get("entries") or []
     problem = _bozo_sentence(result.get("bozo_exception")) if result.get("bozo") else None
     if not entries:
+        if not _XML_TYPE.search(mime) and not body.lstrip(_LEADING_BLANKS).startswith(b"<"):
+            # an image, a PDF or a plain-text message: no XML was broken, there was none
+            raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
         if problem and problem.startswith("invalid xml"):
             raise NotAFeed(problem)
         if not result.get("version"):
