@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from importlib import resources
 from pathlib import Path
@@ -40,10 +41,29 @@ def load_feeds(path: Path) -> list[FeedSpec]:
             f"feeds file not found: {path} (write the default list with `minewatch feeds init`)"
         )
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return parse_feeds(text, str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return parse_feeds(_decoded(data, path), str(path))
+
+
+_UNICODE_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decoded(data: bytes, path: Path) -> str:
+    """The file's text: UTF-8, or UTF-16/32 with a byte-order mark, as YAML allows (an
+    editor's "Unicode" is UTF-16)."""
+    encoding = next((name for bom, name in _UNICODE_BOMS if data.startswith(bom)), "utf-8-sig")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1 if encoding == "utf-8-sig" else None
+        where = f"{path}:{line}" if line else str(path)
+        raise ConfigError(f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02x}): save the "
+                          "file as UTF-8") from None
 
 
 def parse_feeds(text: str, where: str) -> list[FeedSpec]:

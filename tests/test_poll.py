@@ -229,6 +229,21 @@ def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
         assert run.code == 2 and "feeds.yaml:3" in run.err and bad in run.err, run.err
 
 
+def test_feeds_file_saved_as_utf16_loads_and_one_in_latin1_is_named(isolated):
+    from minewatch.config import load_feeds
+    from minewatch.errors import ConfigError
+
+    path = isolated / "feeds.yaml"
+    text = "feeds:\n  - url: https://a.example/rss\n    name: Café wire\n"
+    for encoding in ("utf-16", "utf-32", "utf-8-sig"):  # each with its byte-order mark
+        path.write_bytes(text.encode(encoding))
+        assert [f.name for f in load_feeds(path)] == ["Café wire"]
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ConfigError) as raised:
+        load_feeds(path)
+    assert str(raised.value) == f"{path}:3: not UTF-8 text (byte 0xe9): save the file as UTF-8"
+
+
 def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated):
     import os
     import subprocess
