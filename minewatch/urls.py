@@ -1,4 +1,5 @@
-"""Story links: made absolute (http and https only) and reduced to one canonical form.
+"""Addresses: story links made absolute (http and https only) and reduced to one canonical
+form, and feed addresses compared for duplicates (`feed_url_key`).
 
 The canonical form is what lets the same story reached through two feeds, or with two different
 campaign tags, be recognised as one: lower-case scheme and host, no default port, no fragment,
