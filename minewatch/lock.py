@@ -18,7 +18,8 @@ from minewatch.errors import LockHeldError
 
 @contextmanager
 def poll_lock(db_path: Path) -> Iterator[None]:
-    lock_path = db_path.with_name(db_path.name + ".lock")
+    real = db_path.resolve()  # a symlink and its target are one database, and one lock
+    lock_path = real.with_name(real.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

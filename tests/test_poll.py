@@ -244,11 +244,14 @@ def test_feeds_file_saved_as_utf16_loads_and_one_in_latin1_is_named(isolated):
     assert str(raised.value) == f"{path}:3: not UTF-8 text (byte 0xe9): save the file as UTF-8"
 
 
-def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated):
-    import os
+@pytest.mark.parametrize("through_a_link", [False, True])
+def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated, monkeypatch, through_a_link):
     import subprocess
     import sys
 
+    if through_a_link:  # the second poll names the same database by a symlink
+        link = isolated / "link.db"
+        link.symlink_to(os.environ["MINEWATCH_DB"])
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
          "from minewatch.lock import poll_lock\n"
@@ -256,6 +259,8 @@ def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated):
          os.environ["MINEWATCH_DB"]], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
+        if through_a_link:
+            monkeypatch.setenv("MINEWATCH_DB", str(link))
         with feed_server() as server:
             server.route("/wire.xml", rss([Item("l-1", "Mines")]))
             write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
