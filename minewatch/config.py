@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import codecs
 import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from minewatch.byteorder import bom_encoding
 from minewatch.errors import ConfigError
 from minewatch.models import FeedSpec
 from minewatch.timeutil import parse_span
@@ -47,16 +47,10 @@ def load_feeds(path: Path) -> list[FeedSpec]:
     return parse_feeds(_decoded(data, path), str(path))
 
 
-_UNICODE_BOMS = (  # UTF-32 first: its little-endian mark begins with UTF-16's
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
 def _decoded(data: bytes, path: Path) -> str:
     """The file's text: UTF-8, or UTF-16/32 with a byte-order mark, as YAML allows (an
     editor's "Unicode" is UTF-16)."""
-    encoding = next((name for bom, name in _UNICODE_BOMS if data.startswith(bom)), "utf-8-sig")
+    encoding = bom_encoding(data) or "utf-8-sig"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -33,6 +33,7 @@ import feedparser
 from feedparser.datetimes import _parse_date as feedparser_parse_date
 from feedparser.encodings import convert_to_utf8
 
+from minewatch.byteorder import bom_encoding
 from minewatch.models import ParsedFeed, Story
 from minewatch.textclean import clean_text
 from minewatch.timeutil import EPOCH, iso
@@ -141,13 +142,6 @@ _UTF16_32_MARKERS = (
     (b"\x00<\x00?", "utf-16-be"),
     (b"<\x00?\x00", "utf-16-le"),
 )
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, application/rss+xml
 _LEADING_BLANKS = b" \t\r\n\xef\xbb\xbf\xff\xfe\x00"
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
@@ -239,9 +233,9 @@ def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
 
 
 def _decode_by_bom(body: bytes) -> str | None:
-    for bom, codec in _BOMS:
-        if body.startswith(bom):
-            return _decode_or_none(body, codec)
+    codec = bom_encoding(body)
+    if codec:
+        return _decode_or_none(body, codec)
     for marker, codec in _UTF16_32_MARKERS:
         if body.startswith(marker):
             return _decode_or_none(body, codec)
