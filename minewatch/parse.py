@@ -44,6 +44,10 @@ class NotAFeed(Exception):
     """The body is no feed we can read; str(exc) is the sentence to record on the feed."""
 
 
+# Whitespace, NULs and byte-order-mark bytes: a body of nothing else is empty.
+_BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"
+
+
 def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: str) -> ParsedFeed:
     """Parse one fetched body into stories.
 
@@ -54,7 +58,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: st
     """
     headers = {name.lower(): value for name, value in headers.items()}
     mime = headers.get("content-type", "").partition(";")[0].strip().lower()
-    if not body.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
+    if not body.strip(_BLANK_BYTES):
         raise NotAFeed("not a feed: empty body")
     base = absolute_url(headers.get("content-location"), url) or url
     builder = _StoryBuilder(url, base, fetched_at)
@@ -143,7 +147,6 @@ _UTF16_32_MARKERS = (
     (b"<\x00?\x00", "utf-16-le"),
 )
 _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, application/rss+xml
-_LEADING_BLANKS = b" \t\r\n\xef\xbb\xbf\xff\xfe\x00"
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 _FEED_ROOT = re.compile(rb"<(?:[a-z0-9_.-]+:)?(?:rss|feed|rdf|channel)[\s>/]")
@@ -180,7 +183,7 @@ def _parse_xml_feed(
     entries = result.get("entries") or []
     problem = _bozo_sentence(result.get("bozo_exception")) if result.get("bozo") else None
     if not entries:
-        if not _XML_TYPE.search(mime) and not body.lstrip(_LEADING_BLANKS).startswith(b"<"):
+        if not _XML_TYPE.search(mime) and not body.lstrip(_BLANK_BYTES).startswith(b"<"):
             # an image, a PDF or a plain-text message: no XML was broken, there was none
             raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
         if problem and problem.startswith("invalid xml"):
