@@ -63,7 +63,8 @@ def poll(
     """Fetch every feed in the feeds file and store the new mine-related stories.
 
     Exit 0 when every feed is fine (304 is fine), 1 when some feed failed (the others are
-    stored), 2 on a usage or feeds-file error, 3 when another poll holds the lock.
+    stored), 2 on a usage or feeds-file error, 3 when another poll holds the lock; 130 after
+    Ctrl-C and 143 after SIGTERM, keeping every feed already stored.
 
     \b
     Example (crontab): */30 * * * * cd ~/minewatch && minewatch poll --quiet
