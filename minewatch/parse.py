@@ -37,7 +37,7 @@ from minewatch.byteorder import bom_encoding
 from minewatch.models import ParsedFeed, Story
 from minewatch.textclean import clean_text
 from minewatch.timeutil import EPOCH, iso
-from minewatch.urls import absolute_url, canonical_url
+from minewatch.urls import absolute_url, canonical_url, is_web_address
 
 
 class NotAFeed(Exception):
@@ -335,12 +335,21 @@ def _first_content(entry: dict[str, Any]) -> str | None:
 
 def _entry_link(entry: dict[str, Any]) -> str | None:
     link = dict.get(entry, "link")
+    if link and dict.get(entry, "guidislink") and not _looks_like_address(link.strip()):
+        # RSS takes a guid for the link unless told otherwise; a guid such as "1234" or
+        # "post-17" is an id, not an address to resolve against the feed's
+        link = None
     if link:
         return link
     for candidate in dict.get(entry, "links") or ():
         if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
             return candidate["href"]
     return None
+
+
+def _looks_like_address(guid: str) -> bool:
+    """An absolute web address, or one from the site's root ("/news/17", "//host/news/17")."""
+    return is_web_address(guid) or guid.startswith("/")
 
 
 def _entry_date(entry: dict[str, Any]) -> datetime | None:

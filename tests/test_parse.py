@@ -157,6 +157,18 @@ def test_json_nested_past_the_recursion_limit_is_a_short_error():
         parse(body, "application/feed+json")
 
 
+@pytest.mark.parametrize(("guid", "url"), [
+    ("17", None),  # an id: "https://a.example/17" would be an address nobody published
+    ("post-17", None),
+    ("https://a.example/news/17", "https://a.example/news/17"),
+    ("/news/17", "https://a.example/news/17"),
+])
+def test_a_guid_stands_for_the_link_only_when_it_is_an_address(guid: str, url: str | None):
+    body = f"""<rss version="2.0"><channel><item><title>a</title><guid>{guid}</guid>
+</item></channel></rss>""".encode()
+    assert parse(body, url="https://a.example/feeds/rss").stories[0].url == url
+
+
 def test_guid_key_uses_the_feed_url_for_short_guids():
     body = b"""<rss version="2.0"><channel><item><title>a</title><guid>7</guid>
 </item></channel></rss>"""

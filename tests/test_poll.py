@@ -194,6 +194,23 @@ def test_gone_feed_is_skipped_until_force(cli, isolated):
         assert len(server.requests_to("/gone.xml")) == 2
 
 
+def test_two_feeds_of_one_site_numbering_their_items_alike_keep_both(cli, isolated):
+    def numbered(title: str) -> str:  # guid "1" and no <link>, as some CMSs write
+        return ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+                f"<title>{title}</title><guid>1</guid><description>{OFF_TOPIC_SUMMARY}"
+                "</description></item></channel></rss>")
+
+    with feed_server() as server:
+        server.route("/news.xml", numbered("Budget passes"))
+        server.route("/sport.xml", numbered("Cup final tonight"))
+        write_feeds(isolated, (server.url("/news.xml"), "News", "all"),
+                    (server.url("/sport.xml"), "Sport", "all"))
+        run, summary = poll_json(cli)
+    assert summary["new_stories"] == 2
+    assert sorted(t for (t,) in db_rows("SELECT title FROM stories")) == [
+        "Budget passes", "Cup final tonight"]
+
+
 def test_unchanged_body_without_validators_counts_as_not_modified(cli, isolated):
     with feed_server() as server:
         server.route("/plain.xml", rss([Item("p-1", "Minefield survey")]))
