@@ -26,6 +26,7 @@ import io
 import json
 import re
 import xml.sax
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,7 +72,12 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: st
 
 
 class _StoryBuilder:
-    """Turns one entry's raw fields into a Story, and keeps the first of each key."""
+    """Turns each entry's raw fields into a Story, and keeps the first of each key.
+
+    Keys are settled once every entry is in (`stories`): a link that entries of one feed with
+    different guids share (a site's home page on every item) says nothing about which story
+    is which, so for them it is no identity, not even for matching stored stories. (Entries
+    without a guid keep the link as their key, as the contract says.)"""
 
     def __init__(self, feed_url: str, base: str, fetched_at: str):
         self.feed_url = feed_url
@@ -79,8 +85,8 @@ class _StoryBuilder:
         self.fetched_at = fetched_at
         fetched = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
         self.latest = fetched.astimezone(UTC) + timedelta(days=1)
-        self.stories: list[Story] = []
-        self._keys: set[str] = set()
+        # (guid, url, canonical url, title, summary, published, estimated) of each entry
+        self._entries: list[tuple[str | None, str | None, str | None, str, str, str, bool]] = []
 
     def add(
         self,
@@ -98,24 +104,29 @@ class _StoryBuilder:
             return
         story_url = absolute_url(link, self.base)
         canonical = canonical_url(story_url) if story_url else None
-        guid = guid.strip() if guid else None
-        key = self._key(guid or None, canonical, clean_title, clean_summary)
-        if key in self._keys:
-            return
-        self._keys.add(key)
+        guid = (guid.strip() if guid else None) or None
         stamp, estimated = self._date(published)
-        self.stories.append(
-            Story(
-                key=key,
-                guid=guid or None,
-                url=story_url,
-                canonical_url=canonical,
-                title=clean_title,
-                summary=clean_summary,
-                published=stamp,
-                date_estimated=estimated,
-            )
-        )
+        self._entries.append(
+            (guid, story_url, canonical, clean_title, clean_summary, stamp, estimated))
+
+    @property
+    def stories(self) -> list[Story]:
+        guids_behind: dict[str, set[str]] = defaultdict(set)
+        for guid, _, canonical, *_ in self._entries:
+            if canonical and guid:
+                guids_behind[canonical].add(guid)
+        stories: list[Story] = []
+        keys: set[str] = set()
+        for guid, url, canonical, title, summary, stamp, estimated in self._entries:
+            if guid and len(guids_behind[canonical]) > 1:  # one link, several stories
+                canonical = None
+            key = self._key(guid, canonical, title, summary)
+            if key not in keys:
+                keys.add(key)
+                stories.append(Story(key=key, guid=guid, url=url, canonical_url=canonical,
+                                     title=title, summary=summary, published=stamp,
+                                     date_estimated=estimated))
+        return stories
 
     def _key(self, guid: str | None, canonical: str | None, title: str, summary: str) -> str:
         if guid:

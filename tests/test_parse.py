@@ -169,6 +169,17 @@ def test_a_guid_stands_for_the_link_only_when_it_is_an_address(guid: str, url: s
     assert parse(body, url="https://a.example/feeds/rss").stories[0].url == url
 
 
+def test_a_link_that_entries_with_different_guids_share_is_no_identity():
+    items = "".join(f"<item><title>Release {n}</title><guid>https://gov.example/r/{n}</guid>"
+                    "<link>https://gov.example/press/</link></item>" for n in (1, 2, 3))
+    items += ("<item><title>Own page</title><guid>https://gov.example/r/4</guid>"
+              "<link>https://gov.example/r/4</link></item>")
+    stories = parse(f'<rss version="2.0"><channel>{items}</channel></rss>'.encode()).stories
+    assert [s.title for s in stories] == ["Release 1", "Release 2", "Release 3", "Own page"]
+    assert {s.url for s in stories[:3]} == {"https://gov.example/press/"}  # still shown
+    assert [s.canonical_url for s in stories] == [None, None, None, "https://gov.example/r/4"]
+
+
 def test_guid_key_uses_the_feed_url_for_short_guids():
     body = b"""<rss version="2.0"><channel><item><title>a</title><guid>7</guid>
 </item></channel></rss>"""

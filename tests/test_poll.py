@@ -211,6 +211,28 @@ def test_two_feeds_of_one_site_numbering_their_items_alike_keep_both(cli, isolat
         "Budget passes", "Cup final tonight"]
 
 
+def test_a_feed_linking_every_item_to_one_page_keeps_every_item(cli, isolated):
+    press = [Item(f"https://gov.example/r/{n}", f"Release {n} on mine clearance",
+                  link="https://gov.example/press/") for n in range(3)]
+    wire = Item("wire-1", "Release 0 on mine clearance", link="https://gov.example/r/0")
+    own = Item("site-0", "Release 0 on mine clearance", link="https://gov.example/r/0")
+    with feed_server() as server:
+        server.route("/press.xml", rss(press))
+        server.route("/wire.xml", rss([wire]))
+        server.route("/site.xml", rss([own, Item("s-9", "Other news", OFF_TOPIC_SUMMARY)]))
+        write_feeds(isolated, (server.url("/press.xml"), "Press", "all"),
+                    (server.url("/wire.xml"), "Wire", "all"),
+                    (server.url("/site.xml"), "Site", "all"))
+        run, summary = poll_json(cli)
+    titles = sorted(t for (t,) in db_rows("SELECT title FROM stories"))
+    # the three releases are three stories; the wire copy matches the site's own page by link
+    assert titles == ["Other news", "Release 0 on mine clearance", "Release 0 on mine clearance",
+                      "Release 1 on mine clearance", "Release 2 on mine clearance"]
+    assert summary["new_stories"] == 5
+    assert db_rows("SELECT COUNT(*) FROM story_feeds GROUP BY story_id HAVING COUNT(*) > 1") == [
+        (2,)]  # the wire copy and the site's own item
+
+
 def test_unchanged_body_without_validators_counts_as_not_modified(cli, isolated):
     with feed_server() as server:
         server.route("/plain.xml", rss([Item("p-1", "Minefield survey")]))
