@@ -182,9 +182,16 @@ def m005_feeds_listed(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN listed INTEGER NOT NULL DEFAULT 1")
 
 
+def m006_feeds_keep(db: sqlite_utils.Database) -> None:
+    """The `keep` each feed was last polled with: a feed switched to `keep: all` is read in
+    full once, rather than when its body next changes (its entries were filtered before).
+    NULL until the next poll fills it in."""
+    db.execute("ALTER TABLE feeds ADD COLUMN keep TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_tag_firsts, m003_weighted_rank, m004_index_stories_per_feed,
-    m005_feeds_listed,
+    m005_feeds_listed, m006_feeds_keep,
 ]
 
 

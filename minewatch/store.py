@@ -36,6 +36,11 @@ class IngestItem:
     fingerprint: str | None = None
 
 
+# In an upsert on feeds: the row had a `keep` (NULL before its first poll since m006) and the
+# feeds file now says another.
+_KEEP_CHANGED = "feeds.keep IS NOT NULL AND feeds.keep != excluded.keep"
+
+
 def open_store(path: Path, *, create: bool = False) -> Store:
     """Open (and migrate) the database. Read commands pass create=False: they never leave an
     empty database behind where the user expected their data."""
@@ -407,14 +412,18 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
 
     # ------------------------------------------------------------------ feeds
     def ensure_feeds(self, specs: Sequence[FeedSpec]) -> dict[str, dict[str, Any]]:
-        """Make sure each feed has a row (names follow the feeds file); url -> row."""
+        """Make sure each feed has a row (name and keep follow the feeds file); url -> row.
+
+        A feed whose `keep` changed loses its validators and body hash: its next fetch reads
+        the whole body, so entries the old setting left out can be stored now."""
         with self.transaction():
-            for spec in specs:
-                self.conn.execute(
-                    "INSERT INTO feeds (url, name) VALUES (?, ?) "
-                    "ON CONFLICT(url) DO UPDATE SET name = excluded.name",
-                    [spec.url, spec.name],
-                )
+            self.conn.executemany(
+                "INSERT INTO feeds (url, name, keep) VALUES (?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET name = excluded.name, keep = excluded.keep, "
+                + ", ".join(f"{column} = CASE WHEN {_KEEP_CHANGED} THEN NULL ELSE {column} END"
+                            for column in ("etag", "last_modified", "body_hash")),
+                [(spec.url, spec.name, spec.keep) for spec in specs],
+            )
         rows = self.conn.execute("SELECT * FROM feeds").fetchall()
         return {row["url"]: dict(row) for row in rows}
 

@@ -233,6 +233,22 @@ def test_a_feed_linking_every_item_to_one_page_keeps_every_item(cli, isolated):
         (2,)]  # the wire copy and the site's own item
 
 
+def test_a_feed_switched_to_keep_all_is_read_in_full_at_the_next_poll(cli, isolated):
+    items = [Item("k-1", "Mines cleared"), Item("k-2", "Gold prices", OFF_TOPIC_SUMMARY)]
+    with feed_server() as server:
+        server.route("/wire.xml", rss(items), etag='"v1"')
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        assert poll_json(cli)[1]["new_stories"] == 1
+        assert poll_json(cli)[1]["not_modified"] == 1  # 304: the validators work
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "all"))
+        run, summary = poll_json(cli)
+        assert summary["ok"] == 1 and summary["new_stories"] == 1  # the off-topic entry
+        assert "if-none-match" not in server.requests_to("/wire.xml")[-1].headers
+        assert poll_json(cli)[1]["not_modified"] == 1  # and conditional again after that
+    assert sorted(t for (t,) in db_rows("SELECT title FROM stories")) == [
+        "Gold prices", "Mines cleared"]
+
+
 def test_unchanged_body_without_validators_counts_as_not_modified(cli, isolated):
     with feed_server() as server:
         server.route("/plain.xml", rss([Item("p-1", "Minefield survey")]))
