@@ -368,6 +368,8 @@ def _entry_date(entry: dict[str, Any]) -> datetime | None:
         raw = dict.get(entry, field)
         if raw and (match := _SLASHED_DATE.match(raw.strip())):
             return _slashed_date(match)
+        if raw and _impossible_iso_date(raw):
+            continue
         parsed = dict.get(entry, f"{field}_parsed")
         if parsed:
             try:
@@ -387,6 +389,16 @@ def _slashed_date(match: re.Match[str]) -> datetime | None:
         return datetime(*(int(part or 0) for part in match.groups()), tzinfo=UTC)  # type: ignore[misc]
     except ValueError:
         return None
+
+
+# An ISO 8601 date with a field out of range ("2025-02-30", "T25:61"): feedparser rolls it
+# over into another day (2025-03-02), so it is taken for what it is, a date that is missing.
+_ISO_FIELDS = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _impossible_iso_date(raw: str) -> bool:
+    match = _ISO_FIELDS.match(raw)
+    return bool(match) and _slashed_date(match) is None
 
 
 _LINK_TAG = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
@@ -476,6 +488,8 @@ def _json_date(value: object) -> datetime | None:
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
+        if _impossible_iso_date(value):
+            return None
         parsed = feedparser_parse_date(value)
         return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
     if when.tzinfo is None:

@@ -180,6 +180,21 @@ def test_a_link_that_entries_with_different_guids_share_is_no_identity():
     assert [s.canonical_url for s in stories] == [None, None, None, "https://gov.example/r/4"]
 
 
+@pytest.mark.parametrize("date", ["2025-02-30T10:00:00Z", "2025-13-01T10:00:00Z",
+                                  "2025-06-01T25:61:00Z", "2025-02-29"])
+def test_an_impossible_iso_date_is_a_missing_one_not_another_day(date: str):
+    rss = f"""<rss version="2.0"><channel><item><title>a</title><guid>https://a.example/1</guid>
+<pubDate>{date}</pubDate></item></channel></rss>""".encode()
+    atom = f"""<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>tag:a,1</id><title>a</title>
+<updated>{date}</updated></entry></feed>""".encode()
+    json_feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "1", "title": "a", "date_published": date}]}).encode()
+    for body, mime in ((rss, "application/rss+xml"), (atom, "application/atom+xml"),
+                       (json_feed, "application/feed+json")):
+        story = parse(body, mime).stories[0]
+        assert (story.published, story.date_estimated) == (FETCHED_AT, True), mime
+
+
 def test_guid_key_uses_the_feed_url_for_short_guids():
     body = b"""<rss version="2.0"><channel><item><title>a</title><guid>7</guid>
 </item></channel></rss>"""
