@@ -270,6 +270,8 @@ class _Fetch:
                 if total > self.max_bytes:
                     return None
                 chunks.append(piece)
+        if inflater:
+            inflater.check_complete()
         return b"".join(chunks)
 
 
@@ -305,12 +307,20 @@ class _Inflater:
             produced += len(piece)
             if self.engine.unconsumed_tail:
                 data = self.engine.unconsumed_tail
-            elif self.engine.eof and self.engine.unused_data.strip(b"\0"):
+            elif self.engine.eof and self.engine.unused_data.startswith(_GZIP_MAGIC):
                 data = self.engine.unused_data  # another gzip member follows
                 self.engine = zlib.decompressobj(self.wbits)
-            else:
+            else:  # the end, or bytes after it (a newline, padding) that mean nothing
                 data = b""
         return out
+
+
+    def check_complete(self) -> None:
+        """A stream that stopped before its end marker was cut short (a proxy or a server
+        that died mid-body, yet closed the response in order): reading the part that came as
+        the whole would save the validators of a body never seen, and lose the rest."""
+        if self.started and not self.engine.eof:
+            raise httpx.DecodingError("compressed body cut short")
 
 
 def _failed(url: str, error: str) -> FetchResult:
@@ -388,7 +398,7 @@ def _describe(exc: BaseException) -> str:
             return "network unreachable"
         return "connection failed"
     if isinstance(exc, httpx.DecodingError):
-        return "invalid compressed body"
+        return "compressed body cut short" if "cut short" in text else "invalid compressed body"
     if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
         return "connection reset"
     if isinstance(exc, ConnectionError):

@@ -335,6 +335,7 @@ def test_gzip_body_is_decoded(server: FeedServer):
         ("deflate", zlib.compress),  # zlib-wrapped, as the standard says
         ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some servers send
         ("gzip", lambda data: gzip.compress(data[:100]) + gzip.compress(data[100:])),  # two members
+        ("gzip", lambda data: gzip.compress(data) + b"\r\n"),  # a line break after the end
     ],
 )
 def test_other_compressed_forms_are_decoded(server: FeedServer, encoding: str, encode):
@@ -347,6 +348,18 @@ def test_corrupt_gzip(server: FeedServer):
     server.route("/rss", b"\x1f\x8b\x08\x00garbage" * 10, headers={"Content-Encoding": "gzip"})
     result = fetch(server.url("/rss"))
     assert (result.outcome, result.error) == ("failed", "invalid compressed body")
+
+
+@pytest.mark.parametrize("encoding, encode", [("gzip", gzip.compress),
+                                             ("deflate", zlib.compress)])
+def test_a_compressed_body_cut_short_fails_and_saves_no_validators(server: FeedServer,
+                                                                    encoding: str, encode):
+    whole = encode(FEED * 20)
+    server.route("/rss", whole[: len(whole) // 2], etag='"v1"',
+                 headers={"Content-Encoding": encoding})  # delivered whole, as HTTP goes
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "compressed body cut short")
+    assert result.body is None and result.etag is None
 
 
 def test_only_encodings_we_can_cap_are_asked_for(server: FeedServer):
