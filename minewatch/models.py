@@ -93,6 +93,7 @@ class ParsedFeed:
     title: str | None = None
     version: str | None = None
     warning: str | None = None  # a recoverable parse problem (feedparser's bozo), entries kept
+    cut_short: bool = False  # the body ended inside the document: entries kept, body not final
 
 
 @dataclass

@@ -216,7 +216,17 @@ def _parse_xml_feed(
         title=clean_text(dict.get(feed, "title")) or None,
         version=result.get("version") or None,
         warning=problem or encoding_warning,
+        cut_short=_ends_early(result.get("bozo_exception")),
     )
+
+
+def _ends_early(exc: object) -> bool:
+    """Whether expat hit the end of the body inside the document (inside a tag, or with
+    elements still open): a body cut short, not one written wrong."""
+    return isinstance(exc, xml.sax.SAXParseException) and exc.getMessage() in _EARLY_END
+
+
+_EARLY_END = frozenset({"no element found", "unclosed token"})
 
 
 def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:

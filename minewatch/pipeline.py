@@ -18,7 +18,7 @@ from minewatch.store import IngestItem
 class Processed:
     items: list[IngestItem] = field(default_factory=list)
     error: str | None = None
-    warning: str | None = None
+    cut_short: bool = False  # see ParsedFeed.cut_short
 
 
 def label(text: str) -> tuple[TagResult, list[Event]]:
@@ -42,7 +42,7 @@ def process_body(
         parsed = parse_feed(body, headers, url, fetched_at=fetched_at)
     except NotAFeed as exc:
         return Processed(error=str(exc))
-    out = Processed(warning=parsed.warning)
+    out = Processed(cut_short=parsed.cut_short)
     # Phase by phase over the feed's stories rather than story by story: each phase keeps its
     # own tables and code warm (about 4% less CPU than interleaving them on the bench farm).
     results = [tagger.tag(story.text) for story in parsed.stories]

@@ -116,6 +116,9 @@ class _Stored:
     fingerprints: list[tuple[str, str]] = field(default_factory=list)
 
 
+_BODY_MEMORY = ("etag", "last_modified", "body_hash")  # what makes the next poll skip a body
+
+
 def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: str,
             feed_id: int, changes: dict[str, Any]) -> _Stored:
     """In a worker: parse and tag a body, then store its stories with the feed's new state."""
@@ -125,6 +128,8 @@ def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: 
     parsed = process_body(body, headers, url, fetched, keep)
     if parsed.error:
         return _Stored(error=parsed.error)
+    if parsed.cut_short:  # keep its entries, but fetch it whole next time: no 304 for it
+        changes = {key: value for key, value in changes.items() if key not in _BODY_MEMORY}
     assert _worker_store is not None
     saved = _worker_store.save_feed_poll(feed_id, parsed.items, changes, fetched)
     fingerprints = [(item.story.published, item.fingerprint)

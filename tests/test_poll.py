@@ -249,6 +249,21 @@ def test_a_feed_switched_to_keep_all_is_read_in_full_at_the_next_poll(cli, isola
         "Gold prices", "Mines cleared"]
 
 
+def test_a_feed_cut_short_keeps_its_entries_and_is_read_whole_next_time(cli, isolated):
+    whole = rss([Item(f"cut-{n}", f"Mines cleared in district {n}") for n in range(4)])
+    cut = whole[: whole.index("<item>", whole.index("cut-2"))]  # three items, channel open
+    with feed_server() as server:
+        server.route("/wire.xml", cut, etag='"v1"')  # the same ETag as the whole: a proxy's cut
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        assert poll_json(cli)[1]["new_stories"] == 3
+        server.route("/wire.xml", whole, etag='"v1"')
+        run, summary = poll_json(cli)
+        assert "if-none-match" not in server.requests_to("/wire.xml")[-1].headers
+        assert summary["new_stories"] == 1
+        assert poll_json(cli)[1]["not_modified"] == 1  # the whole body is remembered
+    assert db_rows("SELECT COUNT(*) FROM stories") == [(4,)]
+
+
 def test_unchanged_body_without_validators_counts_as_not_modified(cli, isolated):
     with feed_server() as server:
         server.route("/plain.xml", rss([Item("p-1", "Minefield survey")]))
