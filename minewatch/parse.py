@@ -74,7 +74,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: st
 class _StoryBuilder:
     """Turns each entry's raw fields into a Story, and keeps the first of each key.
 
-    Keys are settled once every entry is in (`stories`): a link that entries of one feed with
+    Keys are settled once every entry is in (`stories()`): a link that entries of one feed with
     different guids share (a site's home page on every item) says nothing about which story
     is which, so for them it is no identity, not even for matching stored stories. (Entries
     without a guid keep the link as their key, as the contract says.)"""
@@ -109,8 +109,8 @@ class _StoryBuilder:
         self._entries.append(
             (guid, story_url, canonical, clean_title, clean_summary, stamp, estimated))
 
-    @property
     def stories(self) -> list[Story]:
+        """Every entry added, as a story with its key, the first of each key only."""
         guids_behind: dict[str, set[str]] = defaultdict(set)
         for guid, _, canonical, *_ in self._entries:
             if canonical and guid:
@@ -212,7 +212,7 @@ def _parse_xml_feed(
         )
     feed = result.get("feed") or {}
     return ParsedFeed(
-        stories=builder.stories,
+        stories=builder.stories(),
         title=clean_text(dict.get(feed, "title")) or None,
         version=result.get("version") or None,
         warning=problem or encoding_warning,
@@ -474,7 +474,7 @@ def _parse_json_feed(body: bytes, builder: _StoryBuilder) -> ParsedFeed:
             or _json_date(item.get("date_modified")),
         )
     return ParsedFeed(
-        stories=builder.stories,
+        stories=builder.stories(),
         title=clean_text(_json_text(document.get("title"))) or None,
         version=name,
     )
