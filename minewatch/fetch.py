@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from minewatch import USER_AGENT
+from minewatch.byteorder import opens_like_a_document
 from minewatch.models import FeedState, FetchResult
 from minewatch.urls import WEB_SCHEMES, absolute_url, as_uri, is_web_address
 
@@ -247,23 +248,25 @@ class _Fetch:
 
         gzip and deflate are inflated here, never more than the room left under the cap at a
         time, so a gzip bomb stops at the cap without ever being expanded in memory. Any other
-        encoding is left to httpx and counted as it decodes.
+        encoding (we never ask for one) is not undone: a body that is plainly XML or JSON all
+        the same was mislabelled and is read, any other fails.
         """
         declared = headers.get("content-length", "")
         if declared.isdigit() and "content-encoding" not in headers:
             if int(declared) > self.max_bytes:
                 return None
-        encoding = headers.get("content-encoding", "identity").strip().lower()
-        inflater = _Inflater(encoding) if encoding in _INFLATABLE else None
-        if inflater is None and encoding not in ("identity", ""):
-            stream = response.aiter_bytes()
-        else:
-            stream = response.aiter_raw()
+        declared_encodings = headers.get("content-encoding", "").lower().split(",")
+        encodings = [part.strip() for part in declared_encodings]
+        applied = [encoding for encoding in encodings if encoding in _INFLATABLE]
+        unknown = [encoding for encoding in encodings if encoding not in _READABLE]
+        inflater = _Inflaters(applied) if applied else None
         chunks: list[bytes] = []
         total = 0
-        async for chunk in stream:
+        # Never httpx's own decoders: with brotli or zstandard installed, one small chunk of
+        # an encoding we never asked for could expand past any cap before it was counted.
+        async for chunk in response.aiter_raw():
             if not chunks and inflater is None and chunk.startswith(_GZIP_MAGIC):
-                inflater = _Inflater("gzip")  # a feed.xml.gz served without Content-Encoding
+                inflater = _Inflaters(["gzip"])  # a feed.xml.gz served without Content-Encoding
             pieces = inflater.inflate(chunk, self.max_bytes - total) if inflater else [chunk]
             for piece in pieces:
                 total += len(piece)
@@ -272,10 +275,16 @@ class _Fetch:
                 chunks.append(piece)
         if inflater:
             inflater.check_complete()
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        if unknown and body and not opens_like_a_document(body):
+            raise httpx.DecodingError(f"unsupported content encoding: {', '.join(unknown)}")
+        return body
 
 
 _INFLATABLE = frozenset({"gzip", "x-gzip", "deflate"})
+# Read as they come; any other encoding is taken as a mislabel when the body is plainly XML
+# or JSON, and is refused otherwise.
+_READABLE = _INFLATABLE | {"identity", ""}
 _GZIP_MAGIC = b"\x1f\x8b"  # no feed, in any encoding, begins with these two bytes
 
 
@@ -321,6 +330,23 @@ class _Inflater:
         the whole would save the validators of a body never seen, and lose the rest."""
         if self.started and not self.engine.eof:
             raise httpx.DecodingError("compressed body cut short")
+
+
+class _Inflaters:
+    """The encodings of a response undone in turn, the last applied first ("gzip, gzip")."""
+
+    def __init__(self, encodings: list[str]):
+        self.stages = [_Inflater(encoding) for encoding in reversed(encodings)]
+
+    def inflate(self, data: bytes, room: int) -> list[bytes]:
+        pieces = [data]
+        for stage in self.stages:
+            pieces = [out for piece in pieces for out in stage.inflate(piece, room)]
+        return pieces
+
+    def check_complete(self) -> None:
+        for stage in self.stages:
+            stage.check_complete()
 
 
 def _failed(url: str, error: str) -> FetchResult:
@@ -398,7 +424,10 @@ def _describe(exc: BaseException) -> str:
             return "network unreachable"
         return "connection failed"
     if isinstance(exc, httpx.DecodingError):
-        return "compressed body cut short" if "cut short" in text else "invalid compressed body"
+        message = str(exc)
+        if message.startswith(("compressed body cut short", "unsupported content encoding")):
+            return message
+        return "invalid compressed body"
     if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.CloseError):
         return "connection reset"
     if isinstance(exc, ConnectionError):

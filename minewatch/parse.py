@@ -34,7 +34,7 @@ import feedparser
 from feedparser.datetimes import _parse_date as feedparser_parse_date
 from feedparser.encodings import convert_to_utf8
 
-from minewatch.byteorder import bom_encoding
+from minewatch.byteorder import BLANK_BYTES, bom_encoding
 from minewatch.models import ParsedFeed, Story
 from minewatch.textclean import clean_text
 from minewatch.timeutil import EPOCH, iso
@@ -43,10 +43,6 @@ from minewatch.urls import absolute_url, canonical_url, is_web_address
 
 class NotAFeed(Exception):
     """The body is no feed we can read; str(exc) is the sentence to record on the feed."""
-
-
-# Whitespace, NULs and byte-order-mark bytes: a body of nothing else is empty.
-_BLANK_BYTES = b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"
 
 
 def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: str) -> ParsedFeed:
@@ -59,7 +55,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: st
     """
     headers = {name.lower(): value for name, value in headers.items()}
     mime = headers.get("content-type", "").partition(";")[0].strip().lower()
-    if not body.strip(_BLANK_BYTES):
+    if not body.strip(BLANK_BYTES):
         raise NotAFeed("not a feed: empty body")
     base = absolute_url(headers.get("content-location"), url) or url
     builder = _StoryBuilder(url, base, fetched_at)
@@ -194,7 +190,7 @@ def _parse_xml_feed(
     entries = result.get("entries") or []
     problem = _bozo_sentence(result.get("bozo_exception")) if result.get("bozo") else None
     if not entries:
-        if not _XML_TYPE.search(mime) and not body.lstrip(_BLANK_BYTES).startswith(b"<"):
+        if not _XML_TYPE.search(mime) and not body.lstrip(BLANK_BYTES).startswith(b"<"):
             # an image, a PDF or a plain-text message: no XML was broken, there was none
             raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
         if problem and problem.startswith("invalid xml"):

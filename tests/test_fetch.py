@@ -336,12 +336,21 @@ def test_gzip_body_is_decoded(server: FeedServer):
         ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as some servers send
         ("gzip", lambda data: gzip.compress(data[:100]) + gzip.compress(data[100:])),  # two members
         ("gzip", lambda data: gzip.compress(data) + b"\r\n"),  # a line break after the end
+        ("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),  # encoded twice
+        ("br", lambda data: data),  # a label we never asked for on a plain body: a mislabel
     ],
 )
 def test_other_compressed_forms_are_decoded(server: FeedServer, encoding: str, encode):
     server.route("/rss", encode(FEED), headers={"Content-Encoding": encoding})
     result = fetch(server.url("/rss"))
     assert result.outcome == "ok" and result.body == FEED
+
+
+def test_an_encoding_we_never_asked_for_is_not_decoded(server: FeedServer):
+    server.route("/rss", b"\x1b\x7f\x00\x00" + bytes(range(256)) * 4,
+                 headers={"Content-Encoding": "br"})  # brotli, say
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "unsupported content encoding: br")
 
 
 def test_corrupt_gzip(server: FeedServer):
@@ -368,10 +377,14 @@ def test_only_encodings_we_can_cap_are_asked_for(server: FeedServer):
     assert server.requests_to("/rss")[0].headers["accept-encoding"] == "gzip, deflate"
 
 
-def test_gzip_bomb_stops_at_the_cap_without_expanding(server: FeedServer):
-    bomb = gzip.compress(b"\0" * 50_000_000)  # about 50 kB on the wire
+@pytest.mark.parametrize(("encoding", "encode"), [
+    ("gzip", gzip.compress),  # about 50 kB on the wire
+    ("gzip, gzip", lambda data: gzip.compress(gzip.compress(data))),  # about 200 bytes
+])
+def test_gzip_bomb_stops_at_the_cap_without_expanding(server: FeedServer, encoding: str, encode):
+    bomb = encode(b"\0" * 50_000_000)
     assert len(bomb) < 100_000
-    server.route("/rss", bomb, headers={"Content-Encoding": "gzip"})
+    server.route("/rss", bomb, headers={"Content-Encoding": encoding})
     tracemalloc.start()
     try:
         result = fetch(server.url("/rss"), max_bytes=2_000_000)
