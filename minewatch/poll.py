@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import math
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -89,6 +90,7 @@ def _start_worker(db: str) -> None:
     inherited across fork, would report the whole poll stopped)."""
     global _worker_store
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGVTALRM, _over_budget)
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -125,7 +127,10 @@ def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: 
     # Imported here: a poll where every feed answers 304 never loads the parser and tagger.
     from minewatch.pipeline import process_body
 
-    parsed = process_body(body, headers, url, fetched, keep)
+    budget = parse_budget(len(body))
+    parsed = _within_cpu_budget(budget, process_body, body, headers, url, fetched, keep)
+    if parsed is None:
+        return _Stored(error=f"parsing took over {budget} s of CPU")
     if parsed.error:
         return _Stored(error=parsed.error)
     if parsed.cut_short:  # keep its entries, but fetch it whole next time: no 304 for it
@@ -135,6 +140,42 @@ def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: 
     fingerprints = [(item.story.published, item.fingerprint)
                     for item in parsed.items if item.fingerprint]
     return _Stored(len(saved), fingerprints=fingerprints)
+
+
+# CPU a body may take to be parsed, tagged and fingerprinted: at least PARSE_CPU_MIN seconds,
+# PARSE_CPU_PER_MB for each MB of it. A 10 MB feed takes about 16 s here, so only a body that
+# drives the parser down a pathological path reaches it (100,000 attributes on one element
+# took feedparser 98 s: the standard library finds each attribute by a linear search).
+PARSE_CPU_MIN = 60
+PARSE_CPU_PER_MB = 12
+
+
+def parse_budget(size: int) -> int:
+    """Whole seconds of CPU for a body of `size` bytes."""
+    return math.ceil(max(PARSE_CPU_MIN, PARSE_CPU_PER_MB * size / 1_000_000))
+
+
+class _OverBudget(BaseException):
+    """Raised in a worker when a body has used up its CPU budget: a BaseException, so that
+    feedparser's fallbacks (it retries a failed strict parse with a looser one) let it by."""
+
+
+def _over_budget(signum: int, frame: object) -> None:
+    raise _OverBudget
+
+
+def _within_cpu_budget(budget: float, work: Callable[..., Any], *args: Any) -> Any:
+    """work(*args), or None once it has used `budget` seconds of this process's CPU."""
+    if not hasattr(signal, "setitimer"):  # not on this system: no budget
+        return work(*args)
+    try:
+        signal.setitimer(signal.ITIMER_VIRTUAL, budget)
+        try:
+            return work(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+    except _OverBudget:  # also when it fires as the work ends: the outcome is the same
+        return None
 
 
 class _Workers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -262,6 +263,28 @@ def test_a_feed_cut_short_keeps_its_entries_and_is_read_whole_next_time(cli, iso
         assert summary["new_stories"] == 1
         assert poll_json(cli)[1]["not_modified"] == 1  # the whole body is remembered
     assert db_rows("SELECT COUNT(*) FROM stories") == [(4,)]
+
+
+def test_a_body_that_drives_the_parser_into_a_slow_path_fails_on_its_cpu_budget(
+    cli, isolated, monkeypatch
+):
+    from minewatch import poll
+
+    monkeypatch.setattr(poll, "PARSE_CPU_MIN", 1)  # the workers fork with these
+    monkeypatch.setattr(poll, "PARSE_CPU_PER_MB", 0)
+    attributes = " ".join(f'a{n}="1"' for n in range(30_000))  # quadratic in feedparser
+    slow = ('<?xml version="1.0"?><rss version="2.0"><channel>'
+            f"<item {attributes}><title>Mines cleared</title></item></channel></rss>")
+    with feed_server() as server:
+        server.route("/slow.xml", slow)
+        server.route("/fine.xml", rss([Item("f-1", "Mines cleared in Laos")]))
+        write_feeds(isolated, (server.url("/slow.xml"), "Slow", "all"),
+                    (server.url("/fine.xml"), "Fine", "all"))
+        started = time.monotonic()
+        run, summary = poll_json(cli)
+    assert time.monotonic() - started < 10  # feedparser alone takes about 30 s on it
+    assert summary["errors"] == [{"feed": "Slow", "error": "parsing took over 1 s of CPU"}]
+    assert summary["new_stories"] == 1 and run.code == 1
 
 
 def test_unchanged_body_without_validators_counts_as_not_modified(cli, isolated):
