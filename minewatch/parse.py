@@ -157,9 +157,8 @@ _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, applicat
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 _FEED_ROOT = re.compile(rb"<(?:[a-z0-9_.-]+:)?(?:rss|feed|rdf|channel)[\s>/]")
-_HTML_START = re.compile(
-    rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])", re.DOTALL
-)
+_BLANKS = re.compile(rb"\s*")
+_HTML_START = re.compile(rb"<(?:!doctype\s+html|html[\s>]|head[\s>]|body[\s>])")
 # Windows-1252 text declared as Latin-1 decodes its curly quotes and dashes to C1 controls.
 _C1_AS_CP1252 = {
     code: bytes([code]).decode("cp1252")
@@ -173,7 +172,7 @@ def _parse_xml_feed(
 ) -> ParsedFeed:
     data, encoding_warning = _to_utf8(body, headers)
     head = data[:65536].lower()
-    if not _FEED_ROOT.search(head) and (mime == "text/html" or _HTML_START.match(head)):
+    if not _FEED_ROOT.search(head) and (mime == "text/html" or _opens_as_html(head)):
         advertised = _advertised_feed(data[:65536], builder.base)
         # A site's home page where its feed belongs: name the feed the page points to.
         raise NotAFeed("not a feed: text/html" + (
@@ -223,6 +222,21 @@ def _ends_early(exc: object) -> bool:
 
 
 _EARLY_END = frozenset({"no element found", "unclosed token"})
+
+
+def _opens_as_html(head: bytes) -> bool:
+    """Whether the lower-cased start of a body, past blanks and comments, is an HTML page's.
+    (Comments are skipped by hand: a pattern that skips them lazily backtracks without end
+    on a body of thousands of comments.)"""
+    at = 0
+    while True:
+        at = _BLANKS.match(head, at).end()  # type: ignore[union-attr]  (it matches "" at least)
+        if not head.startswith(b"<!--", at):
+            return bool(_HTML_START.match(head, at))
+        end = head.find(b"-->", at + 4)
+        if end == -1:
+            return False
+        at = end + 3
 
 
 def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:

@@ -195,6 +195,16 @@ def test_an_impossible_iso_date_is_a_missing_one_not_another_day(date: str):
         assert (story.published, story.date_estimated) == (FETCHED_AT, True), mime
 
 
+def test_comments_before_the_first_tag_are_skipped_in_linear_time():
+    page = b"<!-- a -->\n" * 100 + b"<!DOCTYPE html><html><body>home</body></html>"
+    with pytest.raises(NotAFeed, match="^not a feed: text/html$"):
+        parse(page, "application/xml")
+    started = time.monotonic()
+    with pytest.raises(NotAFeed):  # a pattern that skipped them lazily never came back
+        parse(b"<!-- a -->" * 20_000 + b"no feed here", "application/xml")
+    assert time.monotonic() - started < 2
+
+
 def test_guid_key_uses_the_feed_url_for_short_guids():
     body = b"""<rss version="2.0"><channel><item><title>a</title><guid>7</guid>
 </item></channel></rss>"""
