@@ -323,7 +323,6 @@ class _Inflater:
                 data = b""
         return out
 
-
     def check_complete(self) -> None:
         """A stream that stopped before its end marker was cut short (a proxy or a server
         that died mid-body, yet closed the response in order): reading the part that came as

@@ -87,7 +87,8 @@ def _start_worker(db: str) -> None:
     orphans behind; Linux only, elsewhere it ends on its own later), and opens the database
     on a connection of its own: one inherited across fork must not be used. SIGTERM ends a
     worker outright, as the pool expects when it stops one (the command line's handler,
-    inherited across fork, would report the whole poll stopped)."""
+    inherited across fork, would report the whole poll stopped); SIGVTALRM ends the parsing
+    of a body that has used up its CPU budget."""
     global _worker_store
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGVTALRM, _over_budget)
