@@ -25,6 +25,7 @@ import httpx
 
 from minewatch import USER_AGENT
 from minewatch.byteorder import opens_like_a_document
+from minewatch.errors import UsageError
 from minewatch.models import FeedState, FetchResult
 from minewatch.urls import WEB_SCHEMES, absolute_url, as_uri, is_web_address
 
@@ -47,17 +48,33 @@ IDLE_CONNECTIONS = 4
 
 def make_client(concurrency: int) -> httpx.AsyncClient:
     """An HTTP client for one poll: our User-Agent, no automatic redirects, a pool sized to
-    `concurrency`. Its own timeouts are off: `fetch_feed` enforces one total deadline instead."""
-    return httpx.AsyncClient(
-        # Only encodings that fetch can inflate under its size cap.
-        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT, "Accept-Encoding": "gzip, deflate"},
-        follow_redirects=False,
-        timeout=httpx.Timeout(None),
-        limits=httpx.Limits(
-            max_connections=max(1, concurrency),
-            max_keepalive_connections=min(max(1, concurrency), IDLE_CONNECTIONS),
-        ),
-    )
+    `concurrency`. Its own timeouts are off: `fetch_feed` enforces one total deadline instead.
+
+    httpx reads proxies and certificates from the environment; one it cannot use (a SOCKS
+    proxy without socksio, a proxy address that does not parse, a missing SSL_CERT_FILE) is
+    a UsageError that names the variables, not an internal error."""
+    try:
+        return httpx.AsyncClient(
+            # Only encodings that fetch can inflate under its size cap.
+            headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT,
+                     "Accept-Encoding": "gzip, deflate"},
+            follow_redirects=False,
+            timeout=httpx.Timeout(None),
+            limits=httpx.Limits(
+                max_connections=max(1, concurrency),
+                max_keepalive_connections=min(max(1, concurrency), IDLE_CONNECTIONS),
+            ),
+        )
+    except (ImportError, ValueError, OSError, httpx.InvalidURL) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, OSError) and exc.strerror:
+            detail = exc.strerror
+        raise UsageError(
+            f"cannot set up HTTP from the environment: {detail} (check {_NETWORK_VARIABLES})"
+        ) from None
+
+
+_NETWORK_VARIABLES = "HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, SSL_CERT_FILE and SSL_CERT_DIR"
 
 
 def body_hash(body: bytes) -> str:

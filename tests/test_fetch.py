@@ -371,6 +371,26 @@ def test_a_compressed_body_cut_short_fails_and_saves_no_validators(server: FeedS
     assert result.body is None and result.etag is None
 
 
+@pytest.mark.parametrize(("variable", "value", "detail"), [
+    ("ALL_PROXY", "socks5://127.0.0.1:1080", "socksio"),  # a SOCKS proxy, socksio absent
+    ("HTTPS_PROXY", "ftp://proxy.example", "Unknown scheme"),
+    ("SSL_CERT_FILE", "/nonexistent/ca.pem", "No such file"),
+])
+def test_an_environment_httpx_cannot_use_is_a_usage_error(monkeypatch, variable, value, detail):
+    import importlib.util
+
+    from minewatch.errors import UsageError
+
+    if detail == "socksio" and importlib.util.find_spec("socksio"):
+        pytest.skip("socksio is installed here: httpx can use a SOCKS proxy")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(UsageError) as raised:
+        make_client(4)
+    message = str(raised.value)
+    assert message.startswith("cannot set up HTTP from the environment: ")
+    assert detail in message and variable in message and "\n" not in message
+
+
 def test_only_encodings_we_can_cap_are_asked_for(server: FeedServer):
     server.route("/rss", FEED)
     fetch(server.url("/rss"))
