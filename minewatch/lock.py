@@ -13,15 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from minewatch.errors import LockHeldError
+from minewatch.errors import LockHeldError, UsageError
 
 
 @contextmanager
 def poll_lock(db_path: Path) -> Iterator[None]:
     real = db_path.resolve()  # a symlink and its target are one database, and one lock
     lock_path = real.with_name(real.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # read-only media, or a folder that is not ours
+        raise UsageError(f"cannot write the poll's lock {lock_path}: {exc.strerror or exc} "
+                         "(a poll writes beside its database: choose a writable --db)") from None
     try:
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -8,6 +8,7 @@ killed at any instant leaves each feed either wholly stored or not at all.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from minewatch.errors import NotFoundError, UsageError
-from minewatch.migrations import migrate
+from minewatch.migrations import migrate, pending
 from minewatch.models import Event, FeedSpec, FeedState, Story, StoryFilter, Tag
 from minewatch.timeutil import iso, parse_iso
 
@@ -43,26 +44,66 @@ _KEEP_CHANGED = "feeds.keep IS NOT NULL AND feeds.keep != excluded.keep"
 
 def open_store(path: Path, *, create: bool = False) -> Store:
     """Open (and migrate) the database. Read commands pass create=False: they never leave an
-    empty database behind where the user expected their data."""
+    empty database behind where the user expected their data, and they can read a database
+    they cannot write (read-only media, or a file another user's cron job keeps)."""
     if not path.exists():
         if not create:
             raise NotFoundError(f"no database at {path}: {NO_DATABASE_HINT}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create {path.parent}: {exc.strerror or exc}") from None
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
+        return Store(_connect(str(path), path, writable=True), path)
+    except sqlite3.OperationalError as exc:
+        if create or not _cannot_write(exc):
+            raise UsageError(f"cannot open {path} for writing ({exc}): {_WRITABLE_HINT}") from None
+    try:
+        return Store(_connect(_read_only_uri(path), path, writable=False), path)
+    except sqlite3.OperationalError as exc:
+        raise UsageError(f"cannot open {path} ({exc}): {_WRITABLE_HINT}") from None
+
+
+_WRITABLE_HINT = "check that the file and its folder are readable and writable"
+
+
+def _connect(target: str, path: Path, *, writable: bool) -> sqlite3.Connection:
+    """A connection to `target` (the path, or a read-only URI for it), set up and migrated."""
+    try:
+        conn = sqlite3.connect(target, isolation_level=None, timeout=30, check_same_thread=False,
+                               uri=not writable)
     except sqlite3.DatabaseError as exc:
         raise UsageError(f"{path} is not a minewatch database ({exc})") from None
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
-        migrate(conn)  # first: it refuses a database that is not ours before anything changes
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        if writable:
+            migrate(conn)  # first: it refuses a database that is not ours before anything changes
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        elif pending(conn):
+            raise UsageError("the database needs an upgrade that cannot be written here: run "
+                             "`minewatch poll` where it is writable, then read it here")
     except BaseException as exc:
         conn.close()  # a refused database is left exactly as it was found
-        if isinstance(exc, sqlite3.DatabaseError):
+        if isinstance(exc, sqlite3.DatabaseError) and not _cannot_write(exc):
             raise UsageError(f"{path} is not a minewatch database ({exc})") from None
         raise
-    return Store(conn, path)
+    return conn
+
+
+def _cannot_write(exc: sqlite3.Error) -> bool:
+    """SQLite's words for a file, or a folder for its -wal and -shm files, this process may
+    not write."""
+    text = str(exc)
+    return "unable to open database file" in text or "readonly database" in text
+
+
+def _read_only_uri(path: Path) -> str:
+    """Read-only access: on read-only media nothing else can change the file, so SQLite may
+    skip its locks and its -shm file (immutable); elsewhere it reads with its locks, as a
+    poll may be writing."""
+    immutable = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    return f"{path.absolute().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
 
 
 def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:

@@ -1,0 +1,36 @@
+"""Opening the database where it cannot be written: a real SQLite file, no mocks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from minewatch.errors import UsageError
+from minewatch.lock import poll_lock
+from minewatch.store import _connect, _read_only_uri, open_store
+
+
+def test_the_read_only_connection_reads_and_refuses_writes(tmp_path: Path):
+    path = tmp_path / "m.db"
+    open_store(path, create=True).close()
+    uri = _read_only_uri(path)
+    assert uri.startswith("file:///") and uri.endswith("?mode=ro")  # this folder is writable
+    conn = _connect(uri, path, writable=False)
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM stories").fetchone() == (0,)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            conn.execute("INSERT INTO watches (name, query) VALUES ('w', 'mines')")
+    finally:
+        conn.close()
+
+
+def test_a_database_where_no_folder_can_be_made_is_a_usage_error(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database's folder should be")
+    with pytest.raises(UsageError, match="^cannot create .*not-a-folder"):
+        open_store(blocker / "m.db", create=True)
+    with pytest.raises(UsageError, match="^cannot write the poll's lock .*choose a writable"):
+        with poll_lock(blocker / "m.db"):
+            pass
