@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import math
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -232,8 +233,11 @@ class _Workers:
 
     def _current(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # fork, named: the workers must be the poll's own children (PR_SET_PDEATHSIG ends
+            # them with it) and start from its memory; Python 3.14 makes forkserver the default.
             self._pool = ProcessPoolExecutor(max_workers=self.size, initializer=_start_worker,
-                                             initargs=(str(self.db),))
+                                             initargs=(str(self.db),),
+                                             mp_context=multiprocessing.get_context("fork"))
         return self._pool
 
 
