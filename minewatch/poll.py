@@ -23,13 +23,16 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minewatch import fetch
 from minewatch.cpus import parse_workers, usable_cpus
 from minewatch.models import FeedSpec
 from minewatch.store import Store, open_store
 from minewatch.timeutil import iso, now_utc, parse_iso
+
+if TYPE_CHECKING:  # the pipeline itself is imported in the workers only
+    from minewatch.pipeline import StoredLookup
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
 MAX_BACKOFF = timedelta(hours=24)
@@ -125,19 +128,34 @@ _BODY_MEMORY = ("etag", "last_modified", "body_hash")  # what makes the next pol
 
 def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: str,
             feed_id: int, changes: dict[str, Any]) -> _Stored:
-    """In a worker: parse and tag a body, then store its stories with the feed's new state."""
+    """In a worker: parse and tag a body, then store its stories with the feed's new state.
+
+    Stories stored by earlier polls are not labelled again. Should one of them vanish before
+    the feed is saved, the feed is labelled in full and saved once more."""
+    from minewatch.store import StoryVanished
+
+    assert _worker_store is not None
+    feed = (body, headers, url, fetched, keep, feed_id, changes)
+    try:
+        return _label_and_save(*feed, stored=_worker_store.stored_relevance)
+    except StoryVanished:
+        return _label_and_save(*feed, stored=None)
+
+
+def _label_and_save(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: str,
+                    feed_id: int, changes: dict[str, Any], stored: StoredLookup | None) -> _Stored:
     # Imported here: a poll where every feed answers 304 never loads the parser and tagger.
     from minewatch.pipeline import process_body
 
+    assert _worker_store is not None
     budget = parse_budget(len(body))
-    parsed = _within_cpu_budget(budget, process_body, body, headers, url, fetched, keep)
+    parsed = _within_cpu_budget(budget, process_body, body, headers, url, fetched, keep, stored)
     if parsed is None:
         return _Stored(error=f"parsing took over {budget} s of CPU")
     if parsed.error:
         return _Stored(error=parsed.error)
     if parsed.cut_short:  # keep its entries, but fetch it whole next time: no 304 for it
         changes = {key: value for key, value in changes.items() if key not in _BODY_MEMORY}
-    assert _worker_store is not None
     saved = _worker_store.save_feed_poll(feed_id, parsed.items, changes, fetched)
     fingerprints = [(item.story.published, item.fingerprint)
                     for item in parsed.items if item.fingerprint]

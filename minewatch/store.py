@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from minewatch.errors import NotFoundError, UsageError
 from minewatch.migrations import migrate, pending
@@ -27,7 +27,10 @@ NO_DATABASE_HINT = "run `minewatch poll` to fill one, or `minewatch demo` to try
 
 @dataclass(frozen=True)
 class IngestItem:
-    """A parsed story with what the tagger and the extractor found in it."""
+    """A parsed story with what the tagger and the extractor found in it.
+
+    An item made for a story the database already held when its feed was read is not
+    labelled (`labelled` false): storing it only records the feed as one more source."""
 
     story: Story
     relevant: bool
@@ -35,6 +38,12 @@ class IngestItem:
     events: Sequence[Event]
     tagger_version: str
     fingerprint: str | None = None
+    labelled: bool = True
+
+
+class StoryVanished(Exception):
+    """A story found stored before its feed was labelled is gone when the feed is saved (a
+    hand-made DELETE between the two): the feed must be labelled in full and saved again."""
 
 
 # In an upsert on feeds: the row had a `keep` (NULL before its first poll since m006) and the
@@ -106,10 +115,13 @@ def _read_only_uri(path: Path) -> str:
     return f"{path.absolute().as_uri()}?{'immutable=1' if immutable else 'mode=ro'}"
 
 
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
-    ids = list(ids)
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+T = TypeVar("T")
+
+
+def _chunks(values: Sequence[T], size: int = 500) -> Iterator[list[T]]:
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
 class StoryQueries:
@@ -513,7 +525,8 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         """Store one feed's stories and its new state in one transaction; returns new story ids.
 
         A story already stored (same key, or same canonical link) is not stored again: the
-        feed is remembered as one more source that carried it."""
+        feed is remembered as one more source that carried it. An unlabelled item whose story
+        is no longer stored raises StoryVanished, and nothing is written."""
         new_ids: list[int] = []
         with self.transaction():
             for item in items:
@@ -525,6 +538,8 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
                         [existing, feed_id, now],
                     )
                     continue
+                if not item.labelled:
+                    raise StoryVanished(item.story.key)
                 story_id = self._insert_story(item, feed_id, now)
                 new_ids.append(story_id)
             self._index_stories(new_ids)
@@ -540,6 +555,28 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
                 f"SELECT id, title, summary FROM stories WHERE id IN ({marks})",
                 chunk,
             )
+
+    def stored_relevance(self, stories: Sequence[Story]) -> list[bool | None]:
+        """For each story, whether the copy already stored is relevant; None if none is.
+
+        Read before a feed is labelled, outside its write transaction, so that the stories
+        a changed feed still carries from earlier polls are not labelled all over again. The
+        same rule as `_find_story` (the key, else the canonical link), a query per column for
+        the whole feed rather than two per story."""
+        by_key = self._relevance_by("key", [story.key for story in stories])
+        links = [story.canonical_url for story in stories
+                 if story.key not in by_key and story.canonical_url]
+        by_link = self._relevance_by("canonical_url", links)
+        found = [by_key.get(story.key, by_link.get(story.canonical_url or "")) for story in stories]
+        return [None if relevant is None else bool(relevant) for relevant in found]
+
+    def _relevance_by(self, column: str, values: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.conn.execute(
+                f"SELECT {column}, relevant FROM stories WHERE {column} IN ({marks})", chunk))
+        return found
 
     def _find_story(self, story: Story) -> int | None:
         row = self.conn.execute("SELECT id FROM stories WHERE key = ?", [story.key]).fetchone()

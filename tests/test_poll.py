@@ -69,6 +69,34 @@ def test_keep_all_and_one_story_through_two_feeds_is_stored_once(cli, isolated):
     assert sorted(s["source"] for s in shown["sources"]) == ["Alpha", "Beta"]
 
 
+def test_a_changed_feed_adds_its_new_story_and_leaves_the_stored_ones_as_they_are(
+        cli, isolated):
+    old = [Item("c-1", "Mines cleared near Kharkiv", link="https://wire.example/c-1"),
+           Item("c-2", "Gold prices", summary=OFF_TOPIC_SUMMARY,
+                link="https://wire.example/c-2")]
+    with feed_server() as server:
+        server.route("/a.xml", rss(old), etag='"v1"')
+        write_feeds(isolated, (server.url("/a.xml"), "Alpha", "all"))
+        assert poll_json(cli)[1]["new_stories"] == 2
+        stories = "SELECT id, guid, relevant, tagger_version, fingerprint FROM stories ORDER BY id"
+        labels = "SELECT story_id, kind, value, start FROM tags ORDER BY 1, 2, 3, 4"
+        stored, tagged = db_rows(stories), db_rows(labels)
+        server.route("/a.xml", rss([Item("c-3", "Landmine blast in Cambodia"), *old]),
+                     etag='"v2"')
+        server.route("/b.xml", rss(old))  # a new feed carrying both, keeping relevant ones
+        write_feeds(isolated, (server.url("/a.xml"), "Alpha", "all"),
+                    (server.url("/b.xml"), "Beta", "relevant"))
+        run, summary = poll_json(cli)
+    assert run.code == 0 and summary["new_stories"] == 1
+    assert db_rows(stories)[:2] == stored
+    assert [row for row in db_rows(labels) if row[0] in {s[0] for s in stored}] == tagged
+    assert db_rows("SELECT s.guid, f.name FROM story_feeds j JOIN stories s ON s.id = j.story_id "
+                   "JOIN feeds f ON f.id = j.feed_id ORDER BY 1, 2") == [
+        ("c-1", "Alpha"), ("c-1", "Beta"), ("c-2", "Alpha"), ("c-3", "Alpha")]
+    (new_id,) = db_rows("SELECT id FROM stories WHERE guid = 'c-3'")[0]
+    assert db_rows(f"SELECT COUNT(*) FROM tags WHERE story_id = {new_id}")[0][0] > 0
+
+
 def test_failing_feed_is_reported_backs_off_and_others_are_stored(cli, isolated):
     with feed_server() as server:
         server.route("/good.xml", rss([Item("g-1", "Mine clearance in Laos")]))
