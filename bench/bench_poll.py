@@ -1,5 +1,6 @@
-"""Poll speed on a loopback farm: `minewatch poll` cold (new database) and warm (all 304),
-beside a plain async httpx+feedparser loop and, when it is installed, newsboat.
+"""Poll speed on a loopback farm: `minewatch poll` cold (new database), warm (all 304) and
+changed (every feed has 2 new items on top, what most polls from cron meet), beside a plain
+async httpx+feedparser loop and, when it is installed, newsboat.
 
 Each tool runs as its own process; its wall time, CPU (user + sys, its child processes
 included) and peak memory (largest resident set of it or a child) come from os.wait4 on that
@@ -203,6 +204,14 @@ def start_farm(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     return proc, json.loads(line)["base_url"]
 
 
+PHASES = ("cold", "warm", "changed")
+
+
+def set_round(base: str, number: int) -> None:
+    """Make the farm serve round `number`: 0 as at the start, 1 with each feed changed."""
+    fetch_text(f"{base}/_round?set={number}")
+
+
 def fetch_text(url: str) -> str:
     with urllib.request.urlopen(url) as response:
         return response.read().decode()
@@ -223,15 +232,16 @@ def bench(args: argparse.Namespace) -> None:
         if not any(isinstance(c, Newsboat) for c in contenders):
             print("newsboat: not on PATH (apt-get install newsboat) or --no-newsboat: skipped")
         runs: dict[tuple[str, str], list[Run]] = {}
-        stories: dict[str, int | None] = {}
+        stories: dict[tuple[str, str], int | None] = {}
         for rep in range(args.reps):
             for contender in contenders:
                 contender.reset()
-                for phase in ("cold", "warm"):
+                for phase in PHASES:
+                    set_round(base, 1 if phase == "changed" else 0)
                     run = contender.run()
                     runs.setdefault((contender.name, phase), []).append(run)
-                    if phase == "cold":
-                        stories[contender.name] = contender.stories()
+                    if phase != "warm":
+                        stories[(contender.name, phase)] = contender.stories()
                     if run.code != 0:
                         tail = contender.output.read_text(errors="replace")
                         print(f"  {contender.name} {phase} (rep {rep + 1}) exit {run.code}: "
@@ -255,7 +265,7 @@ def median_run(runs: list[Run]) -> dict[str, float]:
             for key in ("wall", "user", "sys", "cpu", "peak_mb")}
 
 
-def report(runs: dict[tuple[str, str], list[Run]], stories: dict[str, int | None],
+def report(runs: dict[tuple[str, str], list[Run]], stories: dict[tuple[str, str], int | None],
            args: argparse.Namespace) -> None:
     print()
     header = (f"{'tool':<12}{'phase':<6}{'wall s':>8}{'user s':>8}{'sys s':>7}{'cpu s':>7}"
@@ -266,30 +276,34 @@ def report(runs: dict[tuple[str, str], list[Run]], stories: dict[str, int | None
     for (name, phase), value in runs.items():
         m = med[(name, phase)]
         served = " ".join(f"{n}x{status}" for status, n in sorted(value[-1].farm.items()))
-        count = stories.get(name) if phase == "cold" else None
+        count = stories.get((name, phase))
         failed = sum(r.code != 0 for r in value)
         print(f"{name:<12}{phase:<6}{m['wall']:>8.2f}{m['user']:>8.2f}{m['sys']:>7.2f}"
               f"{m['cpu']:>7.2f}{m['peak_mb']:>9.0f}{count if count is not None else '':>9}"
               f"  {served}{f'  ({failed} failed)' if failed else ''}")
     print("(medians; peak = largest resident set of the process or one of its children;"
-          " stories = new stories stored by the last cold run)")
+          " stories = new stories stored by the last run of the phase, for newsboat the items"
+          " it holds)")
 
     mw_cold, mw_warm = med[("minewatch", "cold")], med[("minewatch", "warm")]
-    peak = max(mw_cold["peak_mb"], mw_warm["peak_mb"])
+    peak = max(med[("minewatch", phase)]["peak_mb"] for phase in PHASES)
     print()
     print("ratios (wall, same run)")
     for other in ("async loop", "newsboat"):
         if (other, "cold") in med:
-            cold = mw_cold["wall"] / med[(other, "cold")]["wall"]
-            warm = mw_warm["wall"] / med[(other, "warm")]["wall"]
+            cold, warm, changed = (med[("minewatch", phase)]["wall"] / med[(other, phase)]["wall"]
+                                   for phase in PHASES)
             goal = f"   goal cold <= {COLD_RATIO_GOAL}x" if other == "newsboat" else ""
-            print(f"  minewatch / {other:<11} cold {cold:.2f}x  warm {warm:.2f}x{goal}")
+            print(f"  minewatch / {other:<11} cold {cold:.2f}x  warm {warm:.2f}x  "
+                  f"changed {changed:.2f}x{goal}")
     print(f"  goals: warm < {WARM_GOAL_S} s, peak < {PEAK_GOAL_MB} MB")
 
     ref_cold, ref_warm = med[("async loop", "cold")], med[("async loop", "warm")]
+    mw_changed, ref_changed = med[("minewatch", "changed")], med[("async loop", "changed")]
     line = (f"poll: minewatch cold {mw_cold['wall']:.2f}s warm {mw_warm['wall']:.2f}s "
-            f"peak {peak:.0f} MB; reference cold {ref_cold['wall']:.2f}s "
-            f"warm {ref_warm['wall']:.2f}s")
+            f"changed {mw_changed['wall']:.2f}s peak {peak:.0f} MB; reference cold "
+            f"{ref_cold['wall']:.2f}s warm {ref_warm['wall']:.2f}s "
+            f"changed {ref_changed['wall']:.2f}s")
     if ("newsboat", "cold") in med:
         nb_cold, nb_warm = med[("newsboat", "cold")], med[("newsboat", "warm")]
         line += (f"; newsboat cold {nb_cold['wall']:.2f}s warm {nb_warm['wall']:.2f}s, "

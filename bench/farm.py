@@ -8,6 +8,10 @@ Every feed request, 200 or 304, waits --latency-ms first, like a round trip to a
 Each feed answers with an ETag and a Last-Modified, and 304 to a matching If-None-Match (or,
 without one, an If-Modified-Since not older than the feed); gzip when the client accepts it.
 
+Feeds change in rounds, as publishers' feeds do between two polls: /_round?set=N serves round
+N, where each feed has --churn new items on top of round N-1 and has dropped as many of its
+oldest (round 0, the start, is what a first poll reads).
+
 Other paths: /_feeds.yaml (a minewatch feeds file), /_urls.txt (one url a line),
 /_stats (JSON request counters; ?reset=1 zeroes them after reading), /_shutdown.
 
@@ -136,29 +140,46 @@ def _when(story: SynthStory) -> datetime:
     return datetime.fromisoformat(story.published.replace("Z", "+00:00"))
 
 
-def render_feeds(
-    count: int, items: int, base: str, *, atom_every: int, mine_share: float, seed: int,
-    sentences: tuple[int, int] = (2, 4), html: bool = False,
-) -> list[FeedBody]:
-    """Every feed's body, rendered once; item dates fall in the last 14 days."""
-    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    gen = StoryGenerator(seed=seed, total=count * items, mine_share=mine_share,
-                         start=end - timedelta(days=14), end=end, sentences=sentences)
-    bodies = []
-    for number in range(count):
-        stories = gen.generate(number * items, items)
-        atom = atom_every > 0 and number % atom_every == atom_every - 1
-        text = (render_atom if atom else render_rss)(number, base, stories, html)
+class FeedRenderer:
+    """Every feed's body in a given round, rendered once and kept; item dates fall in the last
+    14 days, and the items new in a later round just after them."""
+
+    def __init__(
+        self, count: int, items: int, base: str, *, atom_every: int, mine_share: float,
+        seed: int, sentences: tuple[int, int] = (2, 4), html: bool = False, churn: int = 2,
+    ) -> None:
+        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        self.gen = StoryGenerator(seed=seed, total=count * items, mine_share=mine_share,
+                                  start=end - timedelta(days=14), end=end, sentences=sentences)
+        self.count, self.items, self.base = count, items, base
+        self.atom_every, self.html, self.churn = atom_every, html, churn
+        self.rounds: dict[int, list[FeedBody]] = {}
+
+    def bodies(self, round_: int) -> list[FeedBody]:
+        if round_ not in self.rounds:
+            self.rounds[round_] = [self._render(number, round_) for number in range(self.count)]
+        return self.rounds[round_]
+
+    def _stories(self, number: int, round_: int) -> list[SynthStory]:
+        fresh: list[SynthStory] = []
+        for later in range(round_, 0, -1):  # newest first, as feeds list them
+            first = self.count * self.items + ((later - 1) * self.count + number) * self.churn
+            fresh += self.gen.generate(first, self.churn)
+        return (fresh + self.gen.generate(number * self.items, self.items))[: self.items]
+
+    def _render(self, number: int, round_: int) -> FeedBody:
+        stories = self._stories(number, round_)
+        atom = self.atom_every > 0 and number % self.atom_every == self.atom_every - 1
+        text = (render_atom if atom else render_rss)(number, self.base, stories, self.html)
         plain = text.encode("utf-8")
         modified = max(_when(s) for s in stories)
-        bodies.append(FeedBody(
+        return FeedBody(
             plain=plain, gzipped=gzip.compress(plain, compresslevel=6, mtime=0),
             content_type=("application/atom+xml" if atom else "application/rss+xml")
             + "; charset=utf-8",
             etag='"' + hashlib.sha1(plain).hexdigest()[:20] + '"',
             last_modified=rfc822(modified), modified=modified,
-        ))
-    return bodies
+        )
 
 
 def feeds_yaml(base: str, count: int, keep: str) -> str:
@@ -179,9 +200,11 @@ class FarmServer(ThreadingHTTPServer):
         self.base = f"http://{address[0]}:{self.server_address[1]}"
         self.latency = args.latency_ms / 1000
         self.stats = Stats()
-        self.bodies = render_feeds(args.feeds, args.items, self.base, atom_every=args.atom_every,
-                                   mine_share=args.mine_share, seed=args.seed,
-                                   sentences=args.sentences, html=args.html)
+        self.renderer = FeedRenderer(args.feeds, args.items, self.base,
+                                     atom_every=args.atom_every, mine_share=args.mine_share,
+                                     seed=args.seed, sentences=args.sentences, html=args.html,
+                                     churn=args.churn)
+        self.bodies = self.renderer.bodies(0)
         self.extras = {
             "/_feeds.yaml": (feeds_yaml(self.base, args.feeds, args.keep), "text/yaml"),
             "/_urls.txt": ("".join(f"{self.base}/feed/{n}.xml\n" for n in range(args.feeds)),
@@ -208,11 +231,20 @@ class FarmHandler(BaseHTTPRequestHandler):
             reset = parse_qs(parts.query).get("reset") == ["1"]
             self._send(200, json.dumps(self.server.stats.snapshot(reset)).encode(),
                        "application/json")
+        elif parts.path == "/_round":
+            self._set_round(parse_qs(parts.query).get("set", [""])[0])
         elif parts.path == "/_shutdown":
             self._send(200, b"stopping\n", "text/plain")
             threading.Thread(target=self.server.shutdown, daemon=True).start()
         else:
             self._send(404, b"not found\n", "text/plain")
+
+    def _set_round(self, value: str) -> None:
+        if not value.isdigit():
+            self._send(400, b"/_round?set=N with N a whole number\n", "text/plain")
+            return
+        self.server.bodies = self.server.renderer.bodies(int(value))
+        self._send(200, f"round {int(value)}\n".encode(), "text/plain")
 
     def _feed(self, number: int) -> None:
         stats = self.server.stats
@@ -290,6 +322,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="sentences a summary, at most 12 (default 2-4)")
     ap.add_argument("--html", action="store_true",
                     help="summaries as HTML paragraphs, as most publishers send them")
+    ap.add_argument("--churn", type=int, default=2,
+                    help="new items a feed in each round after the first (default 2)")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--host", default="127.0.0.1", help="a loopback address")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -297,6 +331,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if not args.host.startswith("127."):
         ap.error("--host must be a loopback address (127.x.x.x)")
+    if not 1 <= args.churn <= args.items:
+        ap.error("--churn must be from 1 to --items")
     return args
 
 
