@@ -76,6 +76,20 @@ def clean_text(raw: str | None) -> str:
     return text
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` if it has at most `limit` characters, else cut at a word edge and ending in "…".
+
+    One feed item can carry megabytes in its title or summary (a whole article, a spammer's
+    padding); stored whole, it takes every search that matches it minutes to rank."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit * 4 // 5:  # a word edge near the end, else cut mid-word
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 def _strip_markup(fragment: str) -> str:
     plain = _strip_plain_tags(fragment)
     return plain if plain is not None else _parse_markup(fragment)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minewatch.models import ParsedFeed
-from minewatch.parse import NotAFeed, parse_feed
+from minewatch.parse import SUMMARY_LIMIT, TITLE_LIMIT, NotAFeed, parse_feed
 from minewatch.textclean import terminal_safe
 
 FEEDS = Path(__file__).parent / "feeds"
@@ -102,6 +102,18 @@ def test_entity_bomb_is_fast_and_small():
     feed = parse_feed(body, headers, DEFAULT_URL, fetched_at=FETCHED_AT)
     assert time.monotonic() - started < 1
     assert sum(len(s.title) + len(s.summary) for s in feed.stories) < 500
+
+
+def test_a_title_or_summary_of_megabytes_is_stored_shortened():
+    """One item padded to megabytes would make every search that matches it take minutes."""
+    huge = "Landmine " * 200_000
+    body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f"<item><guid>g1</guid><title>{huge}</title><description>{huge}</description></item>"
+            "</channel></rss>").encode()
+    [story] = parse(body).stories
+    assert TITLE_LIMIT - len("Landmine ") < len(story.title) <= TITLE_LIMIT  # at a word edge
+    assert story.title.startswith("Landmine Landmine") and story.title.endswith("Landmine…")
+    assert len(story.summary) <= SUMMARY_LIMIT and story.summary.endswith("Landmine…")
 
 
 def test_external_entity_never_reads_a_local_file(tmp_path: Path):

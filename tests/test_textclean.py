@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minewatch.textclean import clean_text, terminal_safe
+from minewatch.textclean import clean_text, shorten, terminal_safe
 
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -107,3 +107,23 @@ def test_the_shortcut_takes_the_common_summary_and_leaves_the_rest() -> None:
     assert _strip_plain_tags(common) == " Mines laid near Kharkiv.  More "
     for other in ("<script>x</script>", "a < b", "<!-- c -->text", "<title>t</title>"):
         assert _strip_plain_tags(other) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "short"),
+    [
+        ("Mines cleared", 20, "Mines cleared"),  # within the limit: as it came
+        ("Mines cleared near the border", 20, "Mines cleared near…"),  # at a word edge
+        ("Antipersonnel-landmine-clearance", 20, "Antipersonnel-landm…"),  # no edge: mid-word
+        ("Mines x" + "y" * 30, 20, "Mines xyyyyyyyyyyyy…"),  # an edge too early is no edge
+    ],
+)
+def test_shorten(text: str, limit: int, short: str):
+    assert shorten(text, limit) == short
+
+
+@given(st.text(alphabet="ab ", max_size=60), st.integers(min_value=2, max_value=40))
+def test_shorten_never_passes_the_limit_and_keeps_the_start(text: str, limit: int):
+    short = shorten(text, limit)
+    assert len(short) <= limit
+    assert short == text or (short.endswith("…") and text.startswith(short[:-1]))
