@@ -146,6 +146,8 @@ def test_bad_options(cli, news):
     assert run.code == 2 and "--date" in run.err
     run = cli("digest", "--date", "2025-06-27", "--since", "24h")
     assert run.code == 2
+    run = cli("digest", "--since", "2062-01-01")  # a typo for 2026 is no empty digest
+    assert run.code == 2 and run.out == "" and "--since 2062-01-01 is in the future" in run.err
 
 
 def test_timeline_counts_developments_per_period(cli, news):

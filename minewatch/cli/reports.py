@@ -74,7 +74,10 @@ def digest(
         start, end = local_day_bounds(parse_date(date, "--date"))
     else:
         end = now_utc()
-        start = parse_when(since or "24h", "--since")
+        start = parse_when(since or "24h", "--since", now=end)
+        if since and start > end:
+            raise UsageError(f"--since {since.strip()} is in the future: a digest runs from "
+                             "then until now")
     store = open_store()
     data = build_digest(store, start, end)
     if fmt is DigestFormat.json:
