@@ -135,6 +135,19 @@ def test_bad_input_is_one_line_and_exit_2(cli, stories, args):
     assert len(run.err.strip().splitlines()) == 1 and "Traceback" not in run.err
 
 
+HUGE = str(2**80)  # past SQLite's integers: it raised OverflowError as an internal error
+
+
+@pytest.mark.parametrize("args", [
+    ("search", "x", "--offset", HUGE), ("show", HUGE), ("events", "--limit", HUGE),
+    ("watch", "show", "w", "--limit", HUGE), ("watch", "feed", "w", "--limit", HUGE),
+])
+def test_numbers_too_large_for_the_database_are_refused_in_one_line(cli, stories, args):
+    run = cli(*args)
+    assert run.code == 2 and "not in the range" in run.err
+    assert len(run.err.strip().splitlines()) == 1 and "internal error" not in run.err
+
+
 def test_no_results_is_friendly_and_exit_0(cli, stories):
     run = cli("search", "zanzibar")
     assert run.code == 0 and run.out == "" and "no stories match" in run.err

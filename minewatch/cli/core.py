@@ -200,7 +200,8 @@ def search(
     since: SinceOption = None,
     until: UntilOption = None,
     limit: Annotated[int, typer.Option(min=1, max=10000, help="Most results shown.")] = 20,
-    offset: Annotated[int, typer.Option(min=0, help="Results skipped (paging).")] = 0,
+    offset: Annotated[int, typer.Option(min=0, max=1_000_000,
+                                         help="Results skipped (paging).")] = 0,
     sort: Annotated[Sort, typer.Option("--sort", help="Order of results.")] = Sort.relevance,
     fmt: Annotated[SearchFormat, typer.Option("--format", help="Output format.")] = (
         SearchFormat.table
@@ -237,7 +238,8 @@ def search(
 
 @app.command()
 def show(
-    story_id: Annotated[int, typer.Argument(metavar="ID", help="A story id from search.")],
+    story_id: Annotated[int, typer.Argument(metavar="ID", max=2**63 - 1,  # SQLite's largest
+                                            help="A story id from search.")],
     fmt: Annotated[TextJson, typer.Option("--format", help="Output format.")] = TextJson.text,
 ) -> None:
     """The whole story: every source that carried it, times, link, summary, and each tag

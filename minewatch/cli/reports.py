@@ -182,7 +182,7 @@ def events(
     )] = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="Most events shown.")] = 200,
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="Most events shown.")] = 200,
     fmt: Annotated[EventFormat, typer.Option("--format", help="Output format.")] = (
         EventFormat.table
     ),

@@ -84,7 +84,7 @@ def watch_remove(name: Annotated[str, typer.Argument(help="The watch to remove."
 def watch_show(
     name: Annotated[str, typer.Argument(help="The watch to run.")],
     since: SinceOption = None,
-    limit: Annotated[int, typer.Option(min=1, help="Most results shown.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Most results shown.")] = 20,
 ) -> None:
     """Run a watch now: its matches, newest first.
 
@@ -109,7 +109,7 @@ def watch_feed(
     name: Annotated[str, typer.Argument(help="The watch to write.")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (default: stdout).")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Most entries.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Most entries.")] = 50,
 ) -> None:
     """Write a watch's latest matches as an Atom feed, to read in any feed reader.
 
