@@ -1,7 +1,8 @@
 """From a feed body to storable stories: parse, tag, extract events, fingerprint.
 
-Pure CPU work with no I/O, so the poller can run it in a worker process; `retag` reuses
-`label` so stored stories and new ones are labelled by exactly the same code.
+CPU work, run by the poller in a worker process; its one read of the database (which stories
+are stored already) is handed in as a function. `retag` reuses `label` so stored stories and
+new ones are labelled by exactly the same code.
 """
 
 from __future__ import annotations

@@ -144,6 +144,7 @@ def _ingest(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: 
 
 def _label_and_save(body: bytes, headers: dict[str, str], url: str, fetched: str, keep: str,
                     feed_id: int, changes: dict[str, Any], stored: StoredLookup | None) -> _Stored:
+    """Parse and label a body (the stories `stored` finds are left unlabelled), then save it."""
     # Imported here: a poll where every feed answers 304 never loads the parser and tagger.
     from minewatch.pipeline import process_body
 
