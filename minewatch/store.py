@@ -75,6 +75,9 @@ def open_store(path: Path, *, create: bool = False) -> Store:
 
 _WRITABLE_HINT = "check that the file and its folder are readable and writable"
 
+# WAL pages after which a commit copies the log into the database (SQLite's default is 1,000)
+WAL_CHECKPOINT_PAGES = 10_000
+
 
 def _connect(target: str, path: Path, *, writable: bool) -> sqlite3.Connection:
     """A connection to `target` (the path, or a read-only URI for it), set up and migrated."""
@@ -89,6 +92,7 @@ def _connect(target: str, path: Path, *, writable: bool) -> sqlite3.Connection:
             migrate(conn)  # first: it refuses a database that is not ours before anything changes
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         elif pending(conn):
             raise UsageError("the database needs an upgrade that cannot be written here: run "
                              "`minewatch poll` where it is writable, then read it here")

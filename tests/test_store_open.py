@@ -9,7 +9,7 @@ import pytest
 
 from minewatch.errors import UsageError
 from minewatch.lock import poll_lock
-from minewatch.store import _connect, _read_only_uri, open_store
+from minewatch.store import WAL_CHECKPOINT_PAGES, _connect, _read_only_uri, open_store
 
 
 def test_the_read_only_connection_reads_and_refuses_writes(tmp_path: Path):
@@ -34,3 +34,12 @@ def test_a_database_where_no_folder_can_be_made_is_a_usage_error(tmp_path: Path)
     with pytest.raises(UsageError, match="^cannot write the poll's lock .*choose a writable"):
         with poll_lock(blocker / "m.db"):
             pass
+
+
+def test_a_writing_connection_uses_wal_and_checkpoints_in_large_steps(tmp_path: Path):
+    """A cold poll commits 500 feeds; copying the log into the file every 1,000 pages (SQLite's
+    default) cost its workers a third more CPU in COMMIT than every 10,000."""
+    store = open_store(tmp_path / "m.db", create=True)
+    pragma = store.conn.execute
+    assert pragma("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert pragma("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_CHECKPOINT_PAGES > 1000
