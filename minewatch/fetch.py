@@ -435,7 +435,7 @@ def _describe(exc: BaseException) -> str:
         if any(s in text for s in _DNS_FAILURES):
             return "dns lookup failed"
         if any(isinstance(e, ssl.SSLError) for e in causes) or "certificate" in text:
-            return "tls error"
+            return _tls_problem(causes)
         if "unreachable" in text:
             return "network unreachable"
         return "connection failed"
@@ -463,12 +463,36 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, httpx.InvalidURL):
         return "invalid url"
     if isinstance(exc, ssl.SSLError):
-        return "tls error"
+        return _tls_problem(causes)
     if isinstance(exc, OSError):
         return "connection failed"
     if isinstance(exc, ValueError):
         return "invalid request"
     return f"fetch failed: {type(exc).__name__}"
+
+
+# OpenSSL's X509_V_ERR_* codes, as the sentence that tells the user whose problem it is
+_CERTIFICATE_PROBLEMS = {
+    2: "tls certificate not trusted",  # the issuer's certificate is not to be had
+    9: "tls certificate not yet valid",
+    10: "tls certificate expired",
+    18: "tls certificate not trusted",  # self-signed
+    19: "tls certificate not trusted",  # a self-signed certificate in the chain
+    20: "tls certificate not trusted",  # no trusted issuer here
+    21: "tls certificate not trusted",  # the first certificate cannot be verified
+    23: "tls certificate revoked",
+    62: "tls certificate for another host",
+    64: "tls certificate for another host",  # an IP address the certificate does not name
+}
+
+
+def _tls_problem(causes: list[BaseException]) -> str:
+    """Which certificate check failed (the publisher's to fix), else a failed handshake (an
+    old server, or plain HTTP on the HTTPS port)."""
+    for cause in causes:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return _CERTIFICATE_PROBLEMS.get(cause.verify_code, "tls certificate rejected")
+    return "tls handshake failed"
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

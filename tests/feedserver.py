@@ -26,11 +26,13 @@ import email.utils
 import gzip as gzip_module
 import http.server
 import socket
+import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -60,13 +62,20 @@ class RecordedRequest:
 class FeedServer:
     """The running server: program it with `route`/`redirect`, read `requests` afterwards."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls_cert: Path | None = None) -> None:
         self.routes: dict[str, Route | Callable[[RecordedRequest], Route]] = {}
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
         self._httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls_cert is not None:  # HTTPS, its handshake in each request's own thread
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_cert.with_name("server-key.pem"))
+            self._httpd.socket = context.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False)
+            self.scheme = "https"
         self.port: int = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -75,7 +84,7 @@ class FeedServer:
     # -- programming
     def url(self, path: str) -> str:
         """The absolute URL of a path on this server."""
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def route(
         self,
@@ -144,9 +153,10 @@ class FeedServer:
 
 
 @contextmanager
-def feed_server() -> Iterator[FeedServer]:
-    """A started FeedServer for the duration of the block."""
-    server = FeedServer().start()
+def feed_server(tls_cert: Path | None = None) -> Iterator[FeedServer]:
+    """A started FeedServer for the duration of the block; with `tls_cert` (a certificate in
+    tests/data/tls/, beside its key), an HTTPS one."""
+    server = FeedServer(tls_cert).start()
     try:
         yield server
     finally:
