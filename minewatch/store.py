@@ -128,6 +128,42 @@ def _chunks(values: Sequence[T], size: int = 500) -> Iterator[list[T]]:
         yield values[i : i + size]
 
 
+class _StoredCopies:
+    """The stored copies of a feed's stories, (id, relevant) by key and by canonical link,
+    read with a query per column for the whole feed. A story is the same as a stored one with
+    its key, else with its canonical link; `add` counts one stored since, so a later entry of
+    the same feed with that link joins it."""
+
+    def __init__(self, conn: sqlite3.Connection, stories: Sequence[Story]) -> None:
+        self.by_key = self._read(conn, "key", [story.key for story in stories])
+        links = [story.canonical_url for story in stories
+                 if story.key not in self.by_key and story.canonical_url]
+        self.by_link = self._read(conn, "canonical_url", links)
+
+    def find(self, story: Story) -> tuple[int, int] | None:
+        found = self.by_key.get(story.key)
+        if found is None and story.canonical_url:
+            found = self.by_link.get(story.canonical_url)
+        return found
+
+    def add(self, story: Story, story_id: int, relevant: bool) -> None:
+        self.by_key[story.key] = (story_id, int(relevant))
+        if story.canonical_url:
+            self.by_link.setdefault(story.canonical_url, (story_id, int(relevant)))
+
+    @staticmethod
+    def _read(conn: sqlite3.Connection, column: str,
+              values: Sequence[str]) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for chunk in _chunks(values):
+            marks = ",".join("?" * len(chunk))
+            for value, story_id, relevant in conn.execute(
+                    f"SELECT {column}, id, relevant FROM stories WHERE {column} IN ({marks})",
+                    chunk):
+                found.setdefault(value, (story_id, relevant))
+        return found
+
+
 class StoryQueries:
     """Search and listing over stored stories (mixed into Store)."""
 
@@ -533,18 +569,20 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         is no longer stored raises StoryVanished, and nothing is written."""
         new_ids: list[int] = []
         with self.transaction():
+            copies = _StoredCopies(self.conn, [item.story for item in items])
             for item in items:
-                existing = self._find_story(item.story)
+                existing = copies.find(item.story)
                 if existing is not None:
                     self.conn.execute(
                         "INSERT OR IGNORE INTO story_feeds (story_id, feed_id, first_seen) "
                         "VALUES (?, ?, ?)",
-                        [existing, feed_id, now],
+                        [existing[0], feed_id, now],
                     )
                     continue
                 if not item.labelled:
                     raise StoryVanished(item.story.key)
                 story_id = self._insert_story(item, feed_id, now)
+                copies.add(item.story, story_id, item.relevant)
                 new_ids.append(story_id)
             self._index_stories(new_ids)
             self._update_feed(feed_id, feed_changes)
@@ -564,31 +602,10 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         """For each story, whether the copy already stored is relevant; None if none is.
 
         Read before a feed is labelled, outside its write transaction, so that the stories
-        a changed feed still carries from earlier polls are not labelled all over again. The
-        same rule as `_find_story` (the key, else the canonical link), a query per column for
-        the whole feed rather than two per story."""
-        by_key = self._relevance_by("key", [story.key for story in stories])
-        links = [story.canonical_url for story in stories
-                 if story.key not in by_key and story.canonical_url]
-        by_link = self._relevance_by("canonical_url", links)
-        found = [by_key.get(story.key, by_link.get(story.canonical_url or "")) for story in stories]
-        return [None if relevant is None else bool(relevant) for relevant in found]
-
-    def _relevance_by(self, column: str, values: Sequence[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for chunk in _chunks(values):
-            marks = ",".join("?" * len(chunk))
-            found.update(self.conn.execute(
-                f"SELECT {column}, relevant FROM stories WHERE {column} IN ({marks})", chunk))
-        return found
-
-    def _find_story(self, story: Story) -> int | None:
-        row = self.conn.execute("SELECT id FROM stories WHERE key = ?", [story.key]).fetchone()
-        if row is None and story.canonical_url:
-            row = self.conn.execute(
-                "SELECT id FROM stories WHERE canonical_url = ?", [story.canonical_url]
-            ).fetchone()
-        return row[0] if row else None
+        a changed feed still carries from earlier polls are not labelled all over again."""
+        copies = _StoredCopies(self.conn, stories)
+        return [None if found is None else bool(found[1])
+                for found in map(copies.find, stories)]
 
     def _insert_story(self, item: IngestItem, feed_id: int, now: str) -> int:
         s = item.story

@@ -120,3 +120,13 @@ def test_a_worker_labels_the_feed_in_full_when_a_story_vanishes_before_the_save(
                                             for k in ("n-0", "n-1", "n-2", "n-3")]
     assert dict((k, n) for k, _, n in rows)["n-2"] > 0  # labelled again, not stored bare
     assert store.conn.execute("SELECT etag FROM feeds").fetchone()[0] == '"v2"'
+
+
+def test_an_entry_sharing_a_link_with_one_stored_moments_before_in_its_feed_joins_it(tmp_path):
+    store, feed_id = _store_with_feed(tmp_path / "m.db")
+    body = rss([Item("with-guid", "Mines cleared", link="https://wire.example/1"),
+                Item(None, "Mines cleared again", link="https://wire.example/1#top")]).encode()
+    parsed = process_body(body, HEADERS, URL, NOW, "all", store.stored_relevance)
+    assert [i.labelled for i in parsed.items] == [True, True]  # neither stored when looked up
+    assert len(store.save_feed_poll(feed_id, parsed.items, {}, NOW)) == 1
+    assert store.conn.execute("SELECT COUNT(*) FROM story_feeds").fetchone()[0] == 1
