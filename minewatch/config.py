@@ -11,7 +11,7 @@ from minewatch.byteorder import bom_encoding
 from minewatch.errors import ConfigError
 from minewatch.models import FeedSpec
 from minewatch.timeutil import parse_span
-from minewatch.urls import feed_url_key, is_web_address
+from minewatch.urls import feed_url_key, is_web_address, without_password
 
 DEFAULT_DB = Path("data") / "minewatch.db"
 MAX_INTERVAL = 365 * 86400.0  # a feed polled less than once a year is a feed to remove
@@ -87,8 +87,8 @@ def parse_feeds(text: str, where: str) -> list[FeedSpec]:
         spec = _feed_spec(item, where)
         key = feed_url_key(spec.url)  # "HTTP://Host/rss/" and "http://host/rss" are one feed
         if key in url_lines:
-            raise ConfigError(f"{where}:{spec.line}: duplicate url {spec.url} (the feed on line "
-                              f"{url_lines[key]})")
+            raise ConfigError(f"{where}:{spec.line}: duplicate url {without_password(spec.url)} "
+                              f"(the feed on line {url_lines[key]})")
         if spec.name in name_lines:  # output, export and --source tell feeds apart by name
             raise ConfigError(f"{where}:{spec.line}: duplicate name {spec.name!r} (also on line "
                               f"{name_lines[spec.name]}): give each feed its own")
@@ -133,11 +133,12 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
     if not url:
         raise ConfigError(f"{where}:{line}: feed has no `url`")
     if not url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"{where}:{line}: url must start with http:// or https://: {url}")
+        raise ConfigError(f"{where}:{line}: url must start with http:// or https://: "
+                          f"{without_password(url)}")
     if not is_web_address(url):
         raise ConfigError(
             f"{where}:{line}: url has no host, a bad port, or a space or control character: "
-            f"{url!r}"
+            f"{without_password(url)!r}"
         )
     keep = fields.get("keep") or "relevant"
     if keep not in KEEP_VALUES:
@@ -151,5 +152,6 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
             )
         if interval > MAX_INTERVAL:
             raise ConfigError(f"{where}:{line}: interval {fields['interval']!r} is over 365d")
-    return FeedSpec(url=url, name=fields.get("name") or None, keep=keep, interval=interval,
-                    line=line)
+    # A feed without a name is shown by its url: never with the password it may carry
+    name = fields.get("name") or (None if without_password(url) == url else without_password(url))
+    return FeedSpec(url=url, name=name, keep=keep, interval=interval, line=line)

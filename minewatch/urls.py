@@ -112,6 +112,19 @@ def _is_tracking(pair: str) -> bool:
     return name in _TRACKING_NAMES or name.startswith(_TRACKING_PREFIXES)
 
 
+def without_password(url: str) -> str:
+    """The url with the password in it, if any, shown as ***: what output may print of it."""
+    try:
+        parts = urlsplit(url)
+        has_password = parts.password is not None
+    except ValueError:
+        return url
+    if not has_password:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 def feed_url_key(url: str) -> str:
     """The url as compared for duplicates: scheme and host in lower case, default port,
     fragment and trailing slash dropped. Path and query keep their case: servers may not."""

@@ -97,6 +97,23 @@ def test_a_changed_feed_adds_its_new_story_and_leaves_the_stored_ones_as_they_ar
     assert db_rows(f"SELECT COUNT(*) FROM tags WHERE story_id = {new_id}")[0][0] > 0
 
 
+def test_a_password_in_a_feed_url_is_sent_but_never_shown(cli, isolated):
+    with feed_server() as server:
+        server.route("/private.xml", "", status=401)
+        url = server.url("/private.xml").replace("://", "://reader:s3cret@")
+        (isolated / "feeds.yaml").write_text(f"feeds:\n  - url: {url}\n")
+        run = cli("poll")
+        [request] = server.requests_to("/private.xml")
+    assert request.headers["authorization"].startswith("Basic ")  # httpx sends it
+    shown = url.replace("s3cret", "***")
+    assert run.code == 1 and f"failed: {shown}: http 401" in run.out
+    for command in (("feeds", "list"), ("digest",)):
+        out = cli(*command).out
+        assert "s3cret" not in out and shown in out
+    [row] = json.loads(cli("feeds", "list", "--format", "json").out)
+    assert row["name"] == shown and row["url"] == url  # scripts still get the address to fetch
+
+
 def test_failing_feed_is_reported_backs_off_and_others_are_stored(cli, isolated):
     with feed_server() as server:
         server.route("/good.xml", rss([Item("g-1", "Mine clearance in Laos")]))

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minewatch.textclean import terminal_safe
-from minewatch.urls import absolute_url, as_uri, canonical_url, is_web_address
+from minewatch.urls import absolute_url, as_uri, canonical_url, is_web_address, without_password
 
 BASE = "https://example.org/feeds/mines/rss.xml"
 
@@ -109,3 +109,17 @@ def test_absolute_url_gives_web_urls_or_none(link: str):
 )
 def test_as_uri_encodes_path_query_and_fragment_only(written: str, uri: str):
     assert as_uri(written) == uri
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://reader:s3cret@news.example/rss", "https://reader:***@news.example/rss"),
+        ("https://:token@news.example:8443/rss?x=1", "https://:***@news.example:8443/rss?x=1"),
+        ("https://reader@news.example/rss", "https://reader@news.example/rss"),  # no password
+        ("https://news.example/rss", "https://news.example/rss"),
+        ("http://[::1", "http://[::1"),  # unreadable: as it was
+    ],
+)
+def test_without_password(url: str, shown: str):
+    assert without_password(url) == shown
