@@ -153,5 +153,6 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
         if interval > MAX_INTERVAL:
             raise ConfigError(f"{where}:{line}: interval {fields['interval']!r} is over 365d")
     # A feed without a name is shown by its url: never with the password it may carry
-    name = fields.get("name") or (None if without_password(url) == url else without_password(url))
+    shown = without_password(url)
+    name = fields.get("name") or (shown if shown != url else None)
     return FeedSpec(url=url, name=name, keep=keep, interval=interval, line=line)
