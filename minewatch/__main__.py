@@ -1,6 +1,6 @@
 """Lets `python -m minewatch` run the command line."""
 
-from minewatch.cli import main
+from minewatch.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -6,11 +6,13 @@ commands live in the modules imported below, each registering on the shared app.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
 import sqlite3
 import sys
+from typing import NoReturn
 
 import typer
 from typer._click.exceptions import NoArgsIsHelpError  # typer ships click inside
@@ -19,11 +21,12 @@ from minewatch.cli import core, feeds, reports, watch  # noqa: F401  (they regis
 from minewatch.cli.common import app, close_stores
 from minewatch.errors import MinewatchError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 _UNDECODED = re.compile("[\udc80-\udcff]")
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
 TERMINATED = 143  # 128 + SIGTERM
+_FULL_OR_FAILING = (errno.ENOSPC, errno.EDQUOT, errno.EIO)  # database errors come as sqlite3's
 
 
 def main() -> None:
@@ -34,6 +37,39 @@ def main() -> None:
     finally:
         close_stores()
         signal.signal(signal.SIGTERM, previous)  # main() may run inside a longer program
+
+
+def run() -> NoReturn:
+    """The `minewatch` program: main(), then out of the process at once.
+
+    Once the last line is written there is nothing left to do but free memory the system takes
+    back whole: a poll leaves hundreds of thousands of objects behind (the parsed tables, the
+    clusterer's features), and freeing them one by one took a quarter of a second after the
+    summary was out. main() itself stays an ordinary function, for callers inside a program."""
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except OSError as exc:  # a full disk or a closed pipe behind the last lines
+            if stream is sys.stdout and not isinstance(exc, BrokenPipeError):
+                os.write(2, f"minewatch: cannot write the output: {exc.strerror}\n".encode())
+            code = code or 1
+    os._exit(code)
+
+
+def _exit_code(code: object) -> int:
+    """What the process exits with for sys.exit(code), as the interpreter would have it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
@@ -79,6 +115,9 @@ def _run() -> None:
             # (Python keeps them as lone surrogates) reached the database or an output
             typer.echo(f"minewatch: {exc.object!r} is not valid UTF-8 text", err=True)
             sys.exit(2)
+        if isinstance(exc, OSError) and exc.errno in _FULL_OR_FAILING:  # the output's disk
+            typer.echo(f"minewatch: cannot write the output: {exc.strerror}", err=True)
+            sys.exit(1)
         if os.environ.get("MINEWATCH_DEBUG"):
             raise
         typer.echo(f"minewatch: internal error: {exc!r} (MINEWATCH_DEBUG=1 shows more)", err=True)

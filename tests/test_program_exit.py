@@ -1,0 +1,73 @@
+"""The `minewatch` program as a shell runs it: a process that writes its output, closes the
+database and leaves at once with the command's exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from feedgen import Item, feeds_yaml, rss
+from feedserver import feed_server
+
+
+def program(*args: str, stdout: int | object = subprocess.PIPE) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "minewatch", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=60)
+
+
+def test_a_poll_prints_its_summary_closes_the_database_and_exits_with_its_code(isolated):
+    db = Path(os.environ["MINEWATCH_DB"])
+    with feed_server() as server:
+        server.route("/ok.xml", rss([Item(f"m{i}", f"Landmine cleared in village {i}")
+                                     for i in range(30)]))
+        (isolated / "feeds.yaml").write_text(feeds_yaml(
+            (server.url("/ok.xml"), "Good feed", "all"),
+            (server.url("/missing.xml"), "Broken feed", "all"),
+        ))
+        done = program("poll", "--format", "json")
+    assert done.returncode == 1, done.stderr  # one feed failed
+    summary = json.loads(done.stdout)  # the whole summary reached the pipe
+    assert summary["new_stories"] == 30
+    assert [e["feed"] for e in summary["errors"]] == ["Broken feed"]
+    assert not Path(f"{db}-wal").exists()  # the log was folded back: the database was closed
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0] == 30
+
+
+def poll_stories(isolated: Path, count: int) -> None:
+    with feed_server() as server:
+        server.route("/many.xml", rss([Item(f"s{i}", f"Mine clearance reaches village {i}")
+                                       for i in range(count)]))
+        (isolated / "feeds.yaml").write_text(feeds_yaml((server.url("/many.xml"), "M", "all")))
+        assert program("poll", "--quiet").returncode == 0
+
+
+def test_long_output_reaches_a_pipe_whole(isolated):
+    poll_stories(isolated, 2000)  # an export far longer than a pipe's buffer
+    done = program("export", "--format", "jsonl")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2000
+    assert {json.loads(line)["feed"] for line in lines} == {"M"}
+
+
+def test_a_usage_error_exits_2_with_one_line():
+    done = program("search", "--limit", "0", "mines")
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout == ""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_to_a_full_disk_is_one_line_not_an_internal_error(isolated):
+    poll_stories(isolated, 5)
+    with open("/dev/full", "w") as full:
+        done = program("feeds", "list", stdout=full)
+    assert done.returncode == 1
+    assert done.stderr == "minewatch: cannot write the output: No space left on device\n"
