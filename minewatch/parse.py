@@ -457,12 +457,21 @@ def _looks_like_json(mime: str, body: bytes) -> bool:
     return start == b"{" or (mime in _JSON_TYPES and start != b"<")
 
 
+_LONGEST_INT = 4000  # digits: Python refuses to convert longer ones (and would take long)
+
+
+def _json_int(digits: str) -> int | str:
+    """A JSON integer, or its digits when too long for an int: a number of thousands of
+    digits in some extension field must not cost the feed its entries."""
+    return int(digits) if len(digits) <= _LONGEST_INT else digits
+
+
 def _parse_json_feed(body: bytes, builder: _StoryBuilder) -> ParsedFeed:
     text = _decode_by_bom(body)
     if text is None:
         text = body.decode("utf-8", errors="replace")
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_json_int)
     except RecursionError:
         raise NotAFeed("invalid json: nested too deeply") from None
     except ValueError as exc:

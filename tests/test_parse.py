@@ -169,6 +169,15 @@ def test_json_nested_past_the_recursion_limit_is_a_short_error():
         parse(body, "application/feed+json")
 
 
+def test_a_json_number_too_long_for_an_int_does_not_cost_the_feed_its_entries():
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "x": ' + b"9" * 100_000
+            + b', "items": [{"id": 42, "content_text": "Mines cleared near Kharkiv",'
+            + b' "url": "https://a.example/1", "_n": -' + b"1" * 5_000 + b"}]}")
+    feed = parse(body, "application/feed+json")
+    assert [s.summary for s in feed.stories] == ["Mines cleared near Kharkiv"]
+    assert feed.stories[0].guid == "42"  # ordinary numbers are still numbers
+
+
 @pytest.mark.parametrize(("guid", "url"), [
     ("17", None),  # an id: "https://a.example/17" would be an address nobody published
     ("post-17", None),
