@@ -117,6 +117,7 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
     if not isinstance(node, yaml.MappingNode):
         raise ConfigError(f"{where}:{line}: each feed must be a mapping with at least `url:`")
     fields: dict[str, str] = {}
+    lines: dict[str, int] = {}  # where each key is: a wrong value is named on its own line
     for key_node, value_node in node.value:
         key = str(key_node.value)
         at = key_node.start_mark.line + 1
@@ -129,29 +130,34 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
         if key in fields:
             raise ConfigError(f"{where}:{at}: `{key}` given twice for one feed")
         fields[key] = str(value_node.value).strip()
+        lines[key] = at
+    def spot(key: str) -> str:
+        return f"{where}:{lines.get(key, line)}"
+
     url = fields.get("url", "")
     if not url:
         raise ConfigError(f"{where}:{line}: feed has no `url`")
     if not url.lower().startswith(("http://", "https://")):
-        raise ConfigError(f"{where}:{line}: url must start with http:// or https://: "
+        raise ConfigError(f"{spot('url')}: url must start with http:// or https://: "
                           f"{without_password(url)}")
     if not is_web_address(url):
         raise ConfigError(
-            f"{where}:{line}: url has no host, a bad port, or a space or control character: "
+            f"{spot('url')}: url has no host, a bad port, or a space or control character: "
             f"{without_password(url)!r}"
         )
     keep = fields.get("keep") or "relevant"
     if keep not in KEEP_VALUES:
-        raise ConfigError(f"{where}:{line}: keep must be `relevant` or `all`, not {keep!r}")
+        raise ConfigError(f"{spot('keep')}: keep must be `relevant` or `all`, not {keep!r}")
     interval = None
     if fields.get("interval"):
         interval = parse_span(fields["interval"])
         if interval is None or interval <= 0:
             raise ConfigError(
-                f"{where}:{line}: interval {fields['interval']!r} is not a span like 30m, 1h, 1d"
+                f"{spot('interval')}: interval {fields['interval']!r} is not a span like 30m, "
+                "1h, 1d"
             )
         if interval > MAX_INTERVAL:
-            raise ConfigError(f"{where}:{line}: interval {fields['interval']!r} is over 365d")
+            raise ConfigError(f"{spot('interval')}: interval {fields['interval']!r} is over 365d")
     # A feed without a name is shown by its url: never with the password it may carry
     shown = without_password(url)
     name = fields.get("name") or (shown if shown != url else None)

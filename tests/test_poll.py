@@ -349,12 +349,18 @@ def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
     (isolated / "feeds.yaml").write_text("feeds:\n  - name: No url\n")
     run = cli("poll")
     assert run.code == 2 and "feeds.yaml:2" in run.err and "url" in run.err
-    (isolated / "feeds.yaml").write_text("feeds:\n  - url: https://a.example/\n    keep: some\n")
-    assert cli("poll").code == 2
+    # a wrong value is named on its own line, not the feed's first
+    (isolated / "feeds.yaml").write_text(
+        "feeds:\n  - name: A\n    url: https://a.example/\n    keep: some\n")
+    run = cli("poll")
+    assert run.code == 2 and "feeds.yaml:4: keep must be" in run.err
     (isolated / "feeds.yaml").write_text(
         "feeds:\n  - url: https://a.example/\n    interval: 99999999999d\n")
     run = cli("poll")
-    assert run.code == 2 and "feeds.yaml:2" in run.err and "over 365d" in run.err
+    assert run.code == 2 and "feeds.yaml:3" in run.err and "over 365d" in run.err
+    (isolated / "feeds.yaml").write_text("feeds:\n  - keep: all\n    url: ftp://a.example/\n")
+    run = cli("poll")
+    assert run.code == 2 and "feeds.yaml:3: url must start with" in run.err
     (isolated / "feeds.yaml").write_text(
         "feeds:\n  - url: https://a.example/\n    keep: all\n    url: https://b.example/\n")
     run = cli("poll")
