@@ -202,6 +202,9 @@ def _parse_xml_feed(
             raise NotAFeed(problem)
         if not result.get("version"):
             raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
+    cut_short = _ends_early(result.get("bozo_exception"))
+    if cut_short:  # the last entry may have been cut inside: keep only those closed
+        entries = entries[: len(_ENTRY_CLOSED.findall(data))]
     for entry in entries:
         builder.add(
             title=dict.get(entry, "title"),
@@ -217,7 +220,7 @@ def _parse_xml_feed(
         title=clean_text(dict.get(feed, "title")) or None,
         version=result.get("version") or None,
         warning=problem or encoding_warning,
-        cut_short=_ends_early(result.get("bozo_exception")),
+        cut_short=cut_short,
     )
 
 
@@ -228,6 +231,10 @@ def _ends_early(exc: object) -> bool:
 
 
 _EARLY_END = frozenset({"no element found", "unclosed token"})
+# The end of an RSS item or Atom entry, or one written empty (<item/>), with any prefix
+_ENTRY_CLOSED = re.compile(
+    rb"</(?:[\w.-]+:)?(?:item|entry)\s*>|<(?:[\w.-]+:)?(?:item|entry)\b[^<>]*/>"
+)
 
 
 def _opens_as_html(head: bytes) -> bool:

@@ -306,3 +306,20 @@ def test_any_bytes_give_a_feed_or_not_a_feed(body: bytes, content_type: str):
         assert story.title or story.summary
         assert story.published.endswith("Z") and len(story.published) == 20
         assert story.url is None or story.url.startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize("prefix", ["", "a:"])
+def test_an_atom_body_cut_inside_an_entry_keeps_only_the_entries_it_closed(prefix):
+    xmlns = f'xmlns{":a" if prefix else ""}="http://www.w3.org/2005/Atom"'
+    entries = "".join(
+        f"<{prefix}entry><{prefix}id>urn:e{n}</{prefix}id><{prefix}title>Mine blast {n}"
+        f"</{prefix}title><{prefix}summary>Two hurt in district {n}.</{prefix}summary>"
+        f"</{prefix}entry>" for n in range(3))
+    whole = (f'<?xml version="1.0"?><{prefix}feed {xmlns}><{prefix}title>t</{prefix}title>'
+             f"{entries}</{prefix}feed>")
+    for cut_at, kept in ((whole.index("Two hurt in district 2") + 5, 2),
+                         (whole.index(f"</{prefix}entry>", whole.index("urn:e1")) + 3, 1)):
+        feed = parse(whole[:cut_at].encode(), "application/atom+xml")
+        assert feed.cut_short
+        assert [s.guid for s in feed.stories] == [f"urn:e{n}" for n in range(kept)]
+    assert len(parse(whole.encode(), "application/atom+xml").stories) == 3

@@ -310,6 +310,22 @@ def test_a_feed_cut_short_keeps_its_entries_and_is_read_whole_next_time(cli, iso
     assert db_rows("SELECT COUNT(*) FROM stories") == [(4,)]
 
 
+def test_an_entry_cut_in_the_middle_is_not_stored_half_and_comes_whole_next_time(cli, isolated):
+    whole = rss([Item(f"cut-{n}", f"Mines cleared in district {n}",
+                      summary=f"Deminers cleared fields in district {n} this week.")
+                 for n in range(4)])
+    cut = whole[: whole.index("Deminers", whole.index("cut-2"))]  # inside the third item
+    with feed_server() as server:
+        server.route("/wire.xml", cut)
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "all"))
+        assert poll_json(cli)[1]["new_stories"] == 2  # the two whole items
+        server.route("/wire.xml", whole)
+        assert poll_json(cli)[1]["new_stories"] == 2
+    stored = db_rows("SELECT guid, summary FROM stories ORDER BY guid")
+    assert [guid for guid, _ in stored] == ["cut-0", "cut-1", "cut-2", "cut-3"]
+    assert all(summary.startswith("Deminers cleared fields") for _, summary in stored)
+
+
 def test_a_body_that_drives_the_parser_into_a_slow_path_fails_on_its_cpu_budget(
     cli, isolated, monkeypatch
 ):
