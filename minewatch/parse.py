@@ -183,7 +183,7 @@ def _parse_xml_feed(
         # A site's home page where its feed belongs: name the feed the page points to.
         raise NotAFeed("not a feed: text/html" + (
             f" (the page points to a feed: {advertised})" if advertised else ""))
-    data = _drop_doctype(data)
+    data = _valid_char_refs(_drop_doctype(data))
     result = feedparser.parse(
         io.BytesIO(data),
         # No content-location: feedparser would join it to every element's xml:base, which
@@ -301,6 +301,34 @@ def _is_latin1(encoding: str) -> bool:
         return codecs.lookup(encoding).name in ("latin-1", "iso8859-1")
     except LookupError:
         return False
+
+
+_CHAR_REF = re.compile(rb"&#(?:[xX]0*([0-9A-Fa-f]+)|0*([0-9]+));")
+_REF_SPACE = b"&#32;"
+_REF_REPLACEMENT = b"&#xFFFD;"
+
+
+def _valid_char_refs(data: bytes) -> bytes:
+    """Character references XML forbids made harmless: a control character becomes a space,
+    a surrogate, a non-character or a number past Unicode the replacement character.
+
+    Either kind makes the document ill-formed, and feedparser's fallback parser then turns
+    the number into a character itself and fails on it (`&#xD800;` ended a whole poll)."""
+    if b"&#" not in data:
+        return data
+    return _CHAR_REF.sub(_valid_char_ref, data)
+
+
+def _valid_char_ref(found: re.Match[bytes]) -> bytes:
+    hexadecimal, decimal = found.groups()
+    if len(hexadecimal or decimal) > 8:  # past Unicode (and maybe too long for int())
+        return _REF_REPLACEMENT
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    if code < 0x20:
+        return found.group() if code in (0x9, 0xA, 0xD) else _REF_SPACE
+    if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) or code > 0x10FFFF:
+        return _REF_REPLACEMENT
+    return found.group()
 
 
 def _drop_doctype(data: bytes) -> bytes:

@@ -323,3 +323,17 @@ def test_an_atom_body_cut_inside_an_entry_keeps_only_the_entries_it_closed(prefi
         assert feed.cut_short
         assert [s.guid for s in feed.stories] == [f"urn:e{n}" for n in range(kept)]
     assert len(parse(whole.encode(), "application/atom+xml").stories) == 3
+
+
+def test_character_references_xml_forbids_keep_the_feed_and_its_entries():
+    # ill-formed, so feedparser's fallback parser reads it, and it failed on each of these
+    refs = ["&#xD800;", "&#55296;", "&#x110000;", "&#" + "9" * 5_000 + ";", "&#xFFFF;"]
+    items = "".join(f"<item><guid>g{n}</guid><title>Mine {n} {ref} end</title></item>"
+                    for n, ref in enumerate(refs))
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f"{items}<item><guid>c</guid><title>Mines &#0;&#x1B;&#8; here</title></item>"
+            "</channel></rss>")
+    feed = parse(body.encode())
+    assert [s.title for s in feed.stories] == [
+        *(f"Mine {n} \ufffd end" for n in range(len(refs))), "Mines here"]
+    assert feed.warning is None  # made valid, the document is read by the strict parser
