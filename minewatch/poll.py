@@ -17,6 +17,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -150,7 +151,13 @@ def _label_and_save(body: bytes, headers: dict[str, str], url: str, fetched: str
 
     assert _worker_store is not None
     budget = parse_budget(len(body))
-    parsed = _within_cpu_budget(budget, process_body, body, headers, url, fetched, keep, stored)
+    try:
+        parsed = _within_cpu_budget(budget, process_body, body, headers, url, fetched, keep,
+                                    stored)
+    except sqlite3.Error:  # the database's trouble (its one read), not the body's
+        raise
+    except Exception as exc:  # a parser's bug on one body fails that feed, not the poll
+        return _Stored(error=f"parsing failed: {type(exc).__name__}")
     if parsed is None:
         return _Stored(error=f"parsing took over {budget} s of CPU")
     if parsed.error:

@@ -326,6 +326,34 @@ def test_an_entry_cut_in_the_middle_is_not_stored_half_and_comes_whole_next_time
     assert all(summary.startswith("Deminers cleared fields") for _, summary in stored)
 
 
+def test_a_parser_failing_on_one_body_fails_that_feed_and_the_poll_goes_on(
+    cli, isolated, monkeypatch
+):
+    from minewatch import pipeline
+
+    real = pipeline.process_body
+
+    def failing_on_the_odd_feed(body, *args, **kwargs):  # a bug feedparser might have
+        if b"odd-1" in body:
+            raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+        return real(body, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "process_body", failing_on_the_odd_feed)  # workers fork
+    with feed_server() as server:
+        server.route("/odd.xml", rss([Item("odd-1", "Mines cleared in Angola")]))
+        server.route("/fine.xml", rss([Item("f-1", "Mines cleared in Laos")]))
+        write_feeds(isolated, (server.url("/odd.xml"), "Odd", "all"),
+                    (server.url("/fine.xml"), "Fine", "all"))
+        run, summary = poll_json(cli)
+        assert summary["errors"] == [{"feed": "Odd", "error": "parsing failed: "
+                                      "UnicodeEncodeError"}]
+        assert summary["new_stories"] == 1 and run.code == 1
+        monkeypatch.setattr(pipeline, "process_body", real)
+        run, summary = poll_json(cli, "--force")  # nothing of it was written: read again
+    assert summary["new_stories"] == 1 and run.code == 0
+    assert db_rows("SELECT guid FROM stories ORDER BY guid") == [("f-1",), ("odd-1",)]
+
+
 def test_a_body_that_drives_the_parser_into_a_slow_path_fails_on_its_cpu_budget(
     cli, isolated, monkeypatch
 ):
