@@ -161,6 +161,7 @@ _UTF16_32_MARKERS = (
 )
 _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, application/rss+xml
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
+_BYTES_DECLARATION = re.compile(rb"^<\?xml[^>]*?>")
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 _FEED_ROOT = re.compile(rb"<(?:[a-z0-9_.-]+:)?(?:rss|feed|rdf|channel)[\s>/]")
 _BLANKS = re.compile(rb"\s*")
@@ -184,14 +185,18 @@ def _parse_xml_feed(
         raise NotAFeed("not a feed: text/html" + (
             f" (the page points to a feed: {advertised})" if advertised else ""))
     data = _valid_char_refs(_drop_doctype(data))
-    result = feedparser.parse(
-        io.BytesIO(data),
-        # No content-location: feedparser would join it to every element's xml:base, which
-        # costs a quarter of its time; links are resolved against the feed URL afterwards.
-        response_headers=_FEEDPARSER_HEADERS,
-        sanitize_html=False,  # we keep plain text only
-        resolve_relative_uris=False,  # links inside HTML content are dropped with the markup
-    )
+    try:
+        result = feedparser.parse(
+            io.BytesIO(data),
+            # No content-location: feedparser would join it to every element's xml:base,
+            # which costs a quarter of its time; links are resolved against the feed URL
+            # afterwards.
+            response_headers=_FEEDPARSER_HEADERS,
+            sanitize_html=False,  # we keep plain text only
+            resolve_relative_uris=False,  # links inside HTML content go with the markup
+        )
+    except Exception as exc:  # its fallback parser has bugs on some broken bodies
+        raise NotAFeed(f"parsing failed: {type(exc).__name__}") from None
     entries = result.get("entries") or []
     problem = _bozo_sentence(result.get("bozo_exception")) if result.get("bozo") else None
     if not entries:
@@ -269,7 +274,11 @@ def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
         text = text.lstrip()
         return _XML_DECLARATION.sub(_UTF8_DECLARATION, text, count=1).encode("utf-8"), None
     outcome: dict[str, Any] = {}
-    data = convert_to_utf8(headers, body.lstrip(), outcome)
+    try:
+        data = convert_to_utf8(headers, body.lstrip(), outcome)
+    except UnicodeDecodeError:  # feedparser trips on an encoding name that is not text itself
+        outcome = {}
+        data = convert_to_utf8(headers, _BYTES_DECLARATION.sub(b"", body.lstrip(), 1), outcome)
     warning = None
     exc = outcome.get("bozo_exception")
     if isinstance(exc, feedparser.CharacterEncodingOverride):

@@ -337,3 +337,17 @@ def test_character_references_xml_forbids_keep_the_feed_and_its_entries():
     assert [s.title for s in feed.stories] == [
         *(f"Mine {n} \ufffd end" for n in range(len(refs))), "Mines here"]
     assert feed.warning is None  # made valid, the document is read by the strict parser
+
+
+def test_an_encoding_name_that_is_not_text_falls_back_to_the_usual_guess():
+    body = ('<?xml version="1.0" encoding="é"?><rss version="2.0"><channel><title>t</title>'
+            "<item><title>Minas en el café</title><guid>a</guid></item></channel></rss>")
+    feed = parse(body.encode("latin-1"))  # feedparser's own decoding raised on the name
+    assert [s.title for s in feed.stories] == ["Minas en el café"]
+
+
+def test_a_broken_body_feedparser_trips_over_is_a_short_error():
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>A & B</title>'
+            b"<image></width></image><item><title>Mines</title></item></channel></rss>")
+    with pytest.raises(NotAFeed, match="^parsing failed: TypeError$"):
+        parse(body)  # its fallback parser does int(None) on the stray </width>
