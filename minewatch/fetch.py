@@ -195,7 +195,10 @@ class _Fetch:
                 request = self.client.build_request(
                     "GET", self.current, headers=self._conditional_headers()
                 )
-                response = await self.client.send(request, stream=True)
+                try:
+                    response = await self.client.send(request, stream=True)
+                except httpx.InvalidURL:  # httpx builds the next hop from Location and fails
+                    return self.failure(_BAD_LOCATION)  # ("javascript:x"); the request was fine
                 try:
                     self.status = response.status_code
                     if response.status_code not in _REDIRECT_STATUSES:
