@@ -71,3 +71,19 @@ def test_output_to_a_full_disk_is_one_line_not_an_internal_error(isolated):
         done = program("feeds", "list", stdout=full)
     assert done.returncode == 1
     assert done.stderr == "minewatch: cannot write the output: No space left on device\n"
+
+
+def test_a_damaged_database_file_is_named_in_one_line(isolated):
+    poll_stories(isolated, 400)
+    db = Path(os.environ["MINEWATCH_DB"])
+    with sqlite3.connect(db) as conn:
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'stories'").fetchone()
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    data = bytearray(db.read_bytes())
+    start = (root[0] - 1) * page_size  # the stories table's first page, scribbled over
+    data[start : start + page_size] = b"\xa5" * page_size
+    db.write_bytes(bytes(data))
+    done = program("export", "--format", "jsonl")
+    assert done.returncode == 1
+    assert done.stderr.startswith("minewatch: the database file is damaged (")
+    assert len(done.stderr.splitlines()) == 1 and "internal error" not in done.stderr

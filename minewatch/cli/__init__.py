@@ -102,7 +102,7 @@ def _run() -> None:
     except KeyboardInterrupt:
         typer.echo("minewatch: interrupted", err=True)
         sys.exit(INTERRUPTED)
-    except sqlite3.OperationalError as exc:  # the disk, or another program holding the file
+    except sqlite3.DatabaseError as exc:  # the disk, a damaged file, or a program holding it
         typer.echo(f"minewatch: {_database_trouble(exc)}", err=True)
         sys.exit(1)
     except BrokenPipeError:
@@ -127,10 +127,14 @@ def _run() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _database_trouble(exc: sqlite3.OperationalError) -> str:
+def _database_trouble(exc: sqlite3.DatabaseError) -> str:
     """One line for a database that could not be used: locked past the busy timeout by
-    another program, or a disk that failed (what was committed before stays whole)."""
+    another program, a disk that failed (what was committed before stays whole), or a file
+    damaged from outside (a disk fault, a copy taken mid-write)."""
     message = str(exc)
     if "locked" in message or "busy" in message:
         return "the database stayed locked by another program for 30 s; nothing was half-written"
+    if "malformed" in message or "not a database" in message:
+        return (f"the database file is damaged ({message}): restore a backup, or salvage what "
+                "it holds with `sqlite3 FILE .recover`")
     return f"database error: {message}"
