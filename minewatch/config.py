@@ -9,6 +9,7 @@ from typing import Any
 
 from minewatch.byteorder import bom_encoding
 from minewatch.errors import ConfigError
+from minewatch.inputs import read_limited
 from minewatch.models import FeedSpec
 from minewatch.timeutil import parse_span
 from minewatch.urls import feed_url_key, is_web_address, without_password
@@ -41,7 +42,7 @@ def load_feeds(path: Path) -> list[FeedSpec]:
             f"feeds file not found: {path} (write the default list with `minewatch feeds init`)"
         )
     try:
-        data = path.read_bytes()
+        data = read_limited(path, str(path), "a feeds file")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse_feeds(_decoded(data, path), str(path))

@@ -26,6 +26,7 @@ from minewatch.cli.common import (
     print_json,
 )
 from minewatch.errors import UsageError
+from minewatch.inputs import read_limited
 
 
 # ---------------------------------------------------------------------------- poll
@@ -143,10 +144,10 @@ def _read_input(file: str | None) -> str:
     if file in (None, "-"):
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("no text: give a FILE, or pipe text in (echo '...' | minewatch tag)")
-        data = sys.stdin.buffer.read()
+        data = read_limited(sys.stdin.buffer, "standard input", "one story")
     else:
         try:
-            data = Path(file).read_bytes()
+            data = read_limited(Path(file), file, "one story")
         except OSError as exc:
             raise UsageError(f"cannot read {file}: {exc.strerror or exc}") from None
     return data.decode("utf-8", errors="replace")

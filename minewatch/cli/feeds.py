@@ -17,6 +17,7 @@ from minewatch.cli.common import (
     print_json,
 )
 from minewatch.errors import UsageError
+from minewatch.inputs import read_limited
 from minewatch.textclean import terminal_safe
 
 
@@ -81,7 +82,8 @@ def feeds_import(
     from minewatch.opml import dump_feeds_yaml, merge_feeds, read_outlines
 
     try:
-        incoming, refused = read_outlines(opml_file.read_bytes())
+        incoming, refused = read_outlines(
+            read_limited(opml_file, str(opml_file), "a list of feeds"))
     except OSError as exc:
         raise UsageError(f"cannot read {opml_file}: {exc.strerror or exc}") from None
     target = feeds_path(feeds)
