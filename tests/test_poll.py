@@ -257,6 +257,23 @@ def test_two_feeds_of_one_site_numbering_their_items_alike_keep_both(cli, isolat
         "Budget passes", "Cup final tonight"]
 
 
+def test_two_sites_giving_one_root_path_as_guid_keep_both(cli, isolated):
+    def episode(title: str) -> str:  # a guid from the site's root, and no <link>
+        return ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+                f'<title>{title}</title><guid isPermaLink="true">/episodes/1</guid>'
+                f"<description>{OFF_TOPIC_SUMMARY}</description></item></channel></rss>")
+
+    with feed_server() as one, feed_server() as other:
+        one.route("/feed.xml", episode("Budget passes"))
+        other.route("/feed.xml", episode("Cup final tonight"))
+        write_feeds(isolated, (one.url("/feed.xml"), "One", "all"),
+                    (other.url("/feed.xml"), "Other", "all"))
+        run, summary = poll_json(cli)
+    assert summary["new_stories"] == 2
+    assert sorted(db_rows("SELECT title, url FROM stories")) == [
+        ("Budget passes", one.url("/episodes/1")), ("Cup final tonight", other.url("/episodes/1"))]
+
+
 def test_a_feed_linking_every_item_to_one_page_keeps_every_item(cli, isolated):
     press = [Item(f"https://gov.example/r/{n}", f"Release {n} on mine clearance",
                   link="https://gov.example/press/") for n in range(3)]
