@@ -275,6 +275,33 @@ def _prepare_clustering(fingerprints: list[tuple[str, str]]) -> None:
     prepare(fingerprints)
 
 
+FILES_HELD = 40  # descriptors a poll holds besides its sockets: database, log, lock, pipes
+
+
+def fetches_within_open_files(concurrency: int) -> int:
+    """How many feeds to fetch at once: `concurrency`, unless the open-file limit (ulimit -n)
+    leaves room for fewer sockets. The soft limit is raised toward the hard one first; past
+    it, fetching fewer at once is slower but every feed still gets its answer, where running
+    out of descriptors failed a connection for each socket over the limit."""
+    wanted = max(1, concurrency)
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: no such limit to read
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + FILES_HELD
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return wanted
+    raised = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if raised > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
+    return max(1, min(wanted, soft - FILES_HELD))
+
+
 def backoff_after(failures: int) -> timedelta:
     """No wait after a first failure (the next cron run retries); then 30 min, doubling to 24 h."""
     if failures <= 1:
@@ -306,7 +333,8 @@ async def _poll(
     store.mark_listed([spec.url for spec in feeds])
     report = PollReport()
     limiter = fetch.HostLimiter()
-    in_flight = asyncio.Semaphore(max(1, options.concurrency))
+    concurrency = fetches_within_open_files(options.concurrency)
+    in_flight = asyncio.Semaphore(concurrency)
     workers = _Workers(store.path, parse_workers(options.workers, len(feeds)))
     if any(rows[s.url]["body_hash"] is None and not rows[s.url]["error_count"] for s in feeds):
         # A feed never read before will send a body: the workers load their tables while
@@ -324,7 +352,7 @@ async def _poll(
         # A task group, not gather: when one feed cannot be stored (a full disk, say), the
         # others are cancelled before the client closes under them, rather than recorded
         # as failing with a connection error that never happened.
-        async with fetch.make_client(options.concurrency) as client, asyncio.TaskGroup() as group:
+        async with fetch.make_client(concurrency) as client, asyncio.TaskGroup() as group:
             for spec in feeds:
                 group.create_task(one(spec))
     except BaseExceptionGroup as failed:

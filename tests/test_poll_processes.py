@@ -215,3 +215,24 @@ def test_database_trouble_is_one_line_that_names_it() -> None:
     assert _database_trouble(sqlite3.OperationalError("disk I/O error")) == (
         "database error: disk I/O error"
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX open-file limits")
+def test_a_low_open_file_limit_slows_the_poll_but_fails_no_feed(isolated):
+    import resource
+
+    def limited() -> None:  # as `ulimit -n 48` leaves a shell: soft and hard alike
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+
+    with feed_server() as server:
+        entries = []
+        for n in range(60):
+            server.route(f"/f{n}.xml", rss([Item(f"fd{n}", f"Mines cleared in area {n}")]),
+                         delay=0.2)  # answers overlap: many sockets open at once
+            entries.append((server.url(f"/f{n}.xml"), f"Feed {n}", "all"))
+        (isolated / "feeds.yaml").write_text(feeds_yaml(*entries))
+        done = subprocess.run([sys.executable, "-m", "minewatch", "poll", "--concurrency", "100",
+                               "--format", "json"], capture_output=True, text=True, timeout=60,
+                              preexec_fn=limited)
+    summary = json.loads(done.stdout)
+    assert (done.returncode, summary["errors"], summary["ok"]) == (0, [], 60), done.stderr
