@@ -16,6 +16,7 @@ from minewatch.urls import feed_url_key, is_web_address, without_password
 
 DEFAULT_DB = Path("data") / "minewatch.db"
 MAX_INTERVAL = 365 * 86400.0  # a feed polled less than once a year is a feed to remove
+MAX_NAME = 200  # characters: a name is a label in tables and on every failure line
 DEFAULT_FEEDS = Path("feeds.yaml")
 KEEP_VALUES = ("relevant", "all")
 FEED_KEYS = ("url", "name", "keep", "interval")
@@ -161,5 +162,7 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
             raise ConfigError(f"{spot('interval')}: interval {fields['interval']!r} is over 365d")
     # A feed without a name is shown by its url: never with the password it may carry
     shown = without_password(url)
+    if len(fields.get("name", "")) > MAX_NAME:
+        raise ConfigError(f"{spot('name')}: name is over {MAX_NAME} characters: shorten it")
     name = fields.get("name") or (shown if shown != url else None)
     return FeedSpec(url=url, name=name, keep=keep, interval=interval, line=line)

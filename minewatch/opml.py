@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 import yaml
 
 from minewatch.atomfeed import clean_xml_text, xml_document
+from minewatch.config import MAX_NAME
 from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
-from minewatch.textclean import terminal_safe
+from minewatch.textclean import shorten, terminal_safe
 from minewatch.urls import as_uri, feed_url_key, is_web_address
 
 
@@ -105,8 +106,11 @@ def merge_feeds(
 
 def _name_with_host(name: str, url: str, taken: set[str]) -> str | None:
     host = (urlsplit(url).hostname or "").removeprefix("www.")
-    longer = f"{name} ({host})"
-    return longer if host and longer not in taken else None
+    room = MAX_NAME - len(host) - 3  # the name, shortened if need be, and " (host)"
+    if not host or room < 10:
+        return None
+    longer = f"{shorten(name, room)} ({host})"
+    return longer if longer not in taken else None
 
 
 def dump_feeds_yaml(feeds: Sequence[FeedSpec]) -> str:
@@ -230,7 +234,8 @@ def _outline_feed(attrs: dict[str, str]) -> FeedSpec | None:
     # Some readers repeat the url as the name when a feed has no title: that is no name.
     if name == url:
         name = ""
-    return FeedSpec(url=url, name=terminal_safe(" ".join(name.split())) or None)
+    name = shorten(terminal_safe(" ".join(name.split())), MAX_NAME)  # as the feeds file allows
+    return FeedSpec(url=url, name=name or None)
 
 
 def _local_name(tag: str) -> str:

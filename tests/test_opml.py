@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minewatch.atomfeed import clean_xml_text
-from minewatch.config import parse_feeds
+from minewatch.config import MAX_NAME, parse_feeds
 from minewatch.errors import UsageError
 from minewatch.models import FeedSpec
 from minewatch.opml import (
@@ -27,6 +27,7 @@ from minewatch.opml import (
     read_opml,
     write_opml,
 )
+from minewatch.textclean import shorten
 from minewatch.urls import feed_url_key
 
 OPML_DIR = Path(__file__).parent / "opml"
@@ -174,7 +175,7 @@ def test_round_trip_any_names(pairs: list[tuple[str, str | None]]):
         if feed_url_key(feed.url) in seen:
             continue
         seen.add(feed_url_key(feed.url))
-        name = " ".join(clean_xml_text(feed.name or "").split()) or None
+        name = shorten(" ".join(clean_xml_text(feed.name or "").split()), MAX_NAME) or None
         expected.append((feed.url, None if name == feed.url else name))
     assert [(f.url, f.name) for f in read_opml(write_opml(feeds))] == expected
 
@@ -257,6 +258,18 @@ def test_the_feeds_file_names_each_feed_once(second: str, error: str):
     with pytest.raises(UsageError) as raised:
         parse_feeds(text, "merged.yaml")
     assert str(raised.value) == error
+
+
+def test_names_too_long_for_the_feeds_file_are_shortened_to_fit():
+    title = "Landmine Monitor " * 30  # 510 characters
+    opml = ('<opml version="2.0"><body>'
+            f'<outline type="rss" xmlUrl="https://a.example.org/rss" title="{title}"/>'
+            f'<outline type="rss" xmlUrl="https://b.example.org/rss" title="{title}"/>'
+            "</body></opml>").encode()
+    merged, added, _ = merge_feeds([], read_opml(opml))
+    assert [len(f.name or "") <= MAX_NAME for f in added] == [True, True]
+    assert added[1].name and added[1].name.endswith("… (b.example.org)")
+    assert len(parse_feeds(dump_feeds_yaml(merged), "merged.yaml")) == 2  # and it loads
 
 
 def test_merge_into_nothing_and_of_nothing():

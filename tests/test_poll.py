@@ -413,6 +413,10 @@ def test_feeds_file_errors_name_the_line_and_exit_2(cli, isolated):
     run = cli("poll")
     assert run.code == 2 and "feeds.yaml:3: url must start with" in run.err
     (isolated / "feeds.yaml").write_text(
+        f"feeds:\n  - url: https://a.example/\n    name: {'N' * 201}\n")
+    run = cli("poll")
+    assert run.err == "minewatch: feeds.yaml:3: name is over 200 characters: shorten it\n"
+    (isolated / "feeds.yaml").write_text(
         "feeds:\n  - url: https://a.example/\n    keep: all\n    url: https://b.example/\n")
     run = cli("poll")
     assert run.code == 2 and "feeds.yaml:4" in run.err and "`url` given twice" in run.err
