@@ -8,10 +8,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from minewatch.textclean import terminal_safe
+
+
+def json_text(value: Any, indent: int | None = None) -> str:
+    """JSON as minewatch prints it: UTF-8 text as it is, or \\u escapes where standard output
+    cannot carry every character (an ASCII or Latin-1 terminal), so a script reading it back
+    loses nothing either way."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "utf-8").lower()
+    return json.dumps(value, ensure_ascii="utf" not in encoding, indent=indent)
+
 
 HIGHLIGHT_START = "\x02"  # snippet markers from the store; feed text never holds them
 HIGHLIGHT_END = "\x03"
@@ -39,11 +49,11 @@ def search_records(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def search_json(rows: Sequence[dict[str, Any]]) -> str:
-    return json.dumps(search_records(rows), ensure_ascii=False, indent=2) + "\n"
+    return json_text(search_records(rows), indent=2) + "\n"
 
 
 def search_jsonl(rows: Sequence[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in search_records(rows))
+    return "".join(json_text(r) + "\n" for r in search_records(rows))
 
 
 def search_csv(rows: Sequence[dict[str, Any]]) -> str:

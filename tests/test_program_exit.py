@@ -15,9 +15,11 @@ from feedgen import Item, feeds_yaml, rss
 from feedserver import feed_server
 
 
-def program(*args: str, stdout: int | object = subprocess.PIPE) -> subprocess.CompletedProcess:
+def program(*args: str, stdout: int | object = subprocess.PIPE,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "minewatch", *args], stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, timeout=60)
+                          stderr=subprocess.PIPE, text=True, timeout=60,
+                          env={**os.environ, **(env or {})})
 
 
 def test_a_poll_prints_its_summary_closes_the_database_and_exits_with_its_code(isolated):
@@ -87,3 +89,21 @@ def test_a_damaged_database_file_is_named_in_one_line(isolated):
     assert done.returncode == 1
     assert done.stderr.startswith("minewatch: the database file is damaged (")
     assert len(done.stderr.splitlines()) == 1 and "internal error" not in done.stderr
+
+
+def test_an_ascii_terminal_gets_question_marks_and_json_loses_nothing(isolated):
+    title = "Déminage à Kharkiv : mines antipersonnel"
+    with feed_server() as server:
+        server.route("/fr.xml", rss([Item("fr-1", title, summary="Des démineurs — 12 mines.")]))
+        (isolated / "feeds.yaml").write_text(feeds_yaml((server.url("/fr.xml"), "Fr", "all")))
+        assert program("poll", "--quiet").returncode == 0
+    ascii_only = {"PYTHONIOENCODING": "ascii", "COLUMNS": "200"}
+    table = program("search", "--since", "2000-01-01", env=ascii_only)
+    assert table.returncode == 0, table.stderr
+    assert "D?minage ? Kharkiv" in table.stdout  # was: internal error, UnicodeEncodeError
+    for fmt in ("json", "jsonl"):
+        done = program("search", "--format", fmt, env=ascii_only)
+        assert done.returncode == 0 and done.stdout.isascii()
+        assert title in done.stdout.encode().decode("unicode_escape")
+    export = program("export", env=ascii_only)
+    assert json.loads(export.stdout)["title"] == title

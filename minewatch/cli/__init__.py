@@ -45,7 +45,13 @@ def run() -> NoReturn:
     Once the last line is written there is nothing left to do but free memory the system takes
     back whole: a poll leaves hundreds of thousands of objects behind (the parsed tables, the
     clusterer's features), and freeing them one by one took a quarter of a second after the
-    summary was out. main() itself stays an ordinary function, for callers inside a program."""
+    summary was out. main() itself stays an ordinary function, for callers inside a program.
+
+    A terminal or pipe whose encoding cannot show a character (PYTHONIOENCODING=ascii, a
+    Latin-1 locale) gets "?" for it rather than a failed command."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and getattr(stream, "errors", None) == "strict":
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         main()
         code = 0

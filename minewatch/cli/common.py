@@ -5,7 +5,6 @@ like `minewatch search` starts quickly."""
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import sys
 from enum import StrEnum
@@ -114,7 +113,9 @@ def console() -> Any:
 
 
 def print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    from minewatch.formats import json_text
+
+    sys.stdout.write(json_text(value, indent=2) + "\n")
 
 
 def _version(value: bool) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from enum import StrEnum
@@ -170,10 +169,12 @@ def export(
     \b
     Example: minewatch export > stories.jsonl
     """
+    from minewatch.formats import json_text
+
     store = open_store()
     out = sys.stdout
     for record in store.iter_export():
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_text(record) + "\n")
 
 
 # ---------------------------------------------------------------------------- search, show

@@ -194,7 +194,6 @@ def events(
     \b
     Example: minewatch events --action withdraw --since 2025-01-01
     """
-    import json
 
     from minewatch.report import events_table
     from minewatch.search import build_filter
@@ -210,7 +209,9 @@ def events(
     if fmt is EventFormat.json:
         print_json(rows)
     elif fmt is EventFormat.jsonl:
-        sys.stdout.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        from minewatch.formats import json_text
+
+        sys.stdout.writelines(json_text(r) + "\n" for r in rows)
     elif rows:
         console().print(events_table(rows))
 
