@@ -61,5 +61,17 @@ def search_csv(rows: Sequence[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=SEARCH_KEYS, lineterminator="\n")
     writer.writeheader()
     for r in search_records(rows):
-        writer.writerow({**r, "tags": " ".join(r["tags"])})
+        record = {**r, "tags": " ".join(r["tags"])}
+        writer.writerow({key: _inert_cell(value) for key, value in record.items()})
     return buf.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(...)" in a feed's title)
+    gets a leading apostrophe, which spreadsheets show as text and do not display."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -248,3 +248,12 @@ def test_another_programs_database_is_refused_untouched(cli, tmp_path, monkeypat
         journal = conn.execute("PRAGMA journal_mode").fetchone()[0]
     conn.close()
     assert tables == ["contacts"] and journal == "delete"
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_kept_as_text(cli):
+    fill({"Hostile": [item("x-1", '=HYPERLINK("https://evil.example","mines")',
+                           "-5 mines, +3 more @ the border", "2025-06-01T00:00:00Z")]})
+    [row] = csv.DictReader(io.StringIO(cli("search", "mines", "--format", "csv").out))
+    assert row["title"] == '\'=HYPERLINK("https://evil.example","mines")'
+    assert row["source"] == "Hostile" and row["id"].isdigit()
+    assert json.loads(search(cli, "mines").out)[0]["title"].startswith("=HYPERLINK")  # as stored
