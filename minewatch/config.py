@@ -9,10 +9,10 @@ from typing import Any
 
 from minewatch.byteorder import bom_encoding
 from minewatch.errors import ConfigError
-from minewatch.inputs import read_limited
 from minewatch.models import FeedSpec
 from minewatch.timeutil import parse_span
 from minewatch.urls import feed_url_key, is_web_address, without_password
+from minewatch.userfiles import read_limited
 
 DEFAULT_DB = Path("data") / "minewatch.db"
 MAX_INTERVAL = 365 * 86400.0  # a feed polled less than once a year is a feed to remove

@@ -25,7 +25,7 @@ from minewatch.cli.common import (
     print_json,
 )
 from minewatch.errors import UsageError
-from minewatch.inputs import read_limited
+from minewatch.userfiles import read_limited
 
 
 # ---------------------------------------------------------------------------- poll

@@ -17,8 +17,8 @@ from minewatch.cli.common import (
     print_json,
 )
 from minewatch.errors import UsageError
-from minewatch.inputs import read_limited
 from minewatch.textclean import terminal_safe
+from minewatch.userfiles import read_limited, write_atomically
 
 
 # ---------------------------------------------------------------------------- feeds
@@ -59,9 +59,9 @@ def feeds_init(
     """
     from minewatch.config import default_feeds_text
 
-    if path.exists() and not force:
+    if path.is_file() and not force:
         raise UsageError(f"{path} exists: edit it, or pass --force to overwrite it")
-    path.write_text(default_feeds_text(), "utf-8")
+    write_atomically(path, default_feeds_text().encode("utf-8"))
     typer.echo(f"wrote {path}")
 
 
@@ -92,11 +92,9 @@ def feeds_import(
     if added:
         if target.exists():  # the rewrite drops comments: keep the old file beside it
             backup = target.with_name(target.name + ".bak")
-            backup.write_bytes(target.read_bytes())
+            write_atomically(backup, target.read_bytes())
             typer.echo(f"the previous file is kept as {backup}")
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(dump_feeds_yaml(merged), "utf-8")
-        tmp.replace(target)  # never a half-written feeds file
+        write_atomically(target, dump_feeds_yaml(merged).encode("utf-8"))
     for spec in added:
         typer.echo(f"added: {terminal_safe(spec.label)} <{terminal_safe(spec.url)}>")
     for url in refused:

@@ -19,6 +19,7 @@ from minewatch.cli.common import (
     open_store,
     print_json,
 )
+from minewatch.userfiles import write_atomically
 
 watch_app = typer.Typer(
     help="Saved searches: `poll --alerts` prints their new matches, `watch feed` writes them "
@@ -120,8 +121,6 @@ def watch_feed(
 
     data = atom_for(open_store(), name, limit=limit)
     if output:
-        tmp = output.with_name(output.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(output)  # a reader never sees a half-written file
+        write_atomically(output, data)  # a reader never sees a half-written file
     else:
         sys.stdout.buffer.write(data)
