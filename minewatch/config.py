@@ -133,6 +133,7 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
             raise ConfigError(f"{where}:{at}: `{key}` given twice for one feed")
         fields[key] = str(value_node.value).strip()
         lines[key] = at
+
     def spot(key: str) -> str:
         return f"{where}:{lines.get(key, line)}"
 
