@@ -147,3 +147,13 @@ def test_the_fast_cue_pattern_finds_every_sentence_a_trigger_could_start_in():
         for span in sentence_spans(text):
             expected = any(p.search(text, *span) for p in singles)
             assert bool(lex.any_cue.search(text, *span)) == expected, text[span[0]:span[1]]
+
+
+def test_a_sentence_listing_a_thousand_states_is_read_not_a_crash() -> None:
+    # Each state's "listed after a place" test recursed through the list before it: past
+    # about a thousand names, RecursionError failed the whole feed's poll.
+    states = ["Estonia", "Latvia", "Lithuania", "Finland", "Poland"] * 250
+    text = (f"Bordering Russia and {' and '.join(states)}, Ukraine said it would withdraw "
+            "from the Ottawa Convention on anti-personnel mines.")
+    found = extract_events(text, tags_for(text))
+    assert ("UA", "withdraw") in {(e.actor, e.action) for e in found}

@@ -509,11 +509,15 @@ class _SentenceReader:
 
     def _aside(self, c: _Country, t0: int) -> bool:
         """A state inside ", which borders Poland and Latvia," is not the actor outside it."""
-        for pattern in (_PARENTHETICAL, _RELATIVE_CLAUSE):
-            for m in pattern.finditer(self.text, self.start, self.end):
-                if m.start() <= c.start < m.end() and not m.start() <= t0 < m.end():
-                    return True
-        return False
+        return any(start <= c.start < end and not start <= t0 < end
+                   for start, end in self._asides)
+
+    @cached_property
+    def _asides(self) -> list[tuple[int, int]]:
+        """The sentence's parenthetical and relative clauses, found once: searching them again
+        for each state made a sentence listing a thousand states take seconds."""
+        return [(m.start(), m.end()) for pattern in (_PARENTHETICAL, _RELATIVE_CLAUSE)
+                for m in pattern.finditer(self.text, self.start, self.end)]
 
     def _speaks(self, c: _Country) -> bool:
         tail = self.text[c.end : min(self.end, c.end + 60)]
@@ -555,20 +559,35 @@ class _SentenceReader:
     def _placed(self, c: _Country) -> bool:
         """Named as a place ("in Ukraine", "bordering Russia"), or listed after one that is
         ("bordering Russia and Belarus")."""
+        index = self._position.get(c)
+        return self._placed_in_list[index] if index is not None else self._after_locative(c)
+
+    @cached_property
+    def _placed_in_list(self) -> list[bool]:
+        """_placed for each of the sentence's states, in one pass: a list of a thousand names
+        ("Ukraine and Russia and ...") once took a recursion per name, and past about a
+        thousand it overflowed the stack."""
+        placed: list[bool] = []
+        for index, c in enumerate(self.countries):
+            listed_after_placed = index > 0 and placed[index - 1] and bool(
+                _LIST_GAP.match(self.text[self.countries[index - 1].end : c.start]))
+            placed.append(listed_after_placed or self._after_locative(c))
+        return placed
+
+    def _after_locative(self, c: _Country) -> bool:
         pre = self.text[max(self.start, c.start - 30) : c.start]
-        if self.lex.cues["locative_before_state"].search(pre) and not _CALL_ON.search(pre):
-            return True
-        index = self.countries.index(c) if c in self.countries else -1
-        if index > 0:
-            previous = self.countries[index - 1]
-            if _LIST_GAP.match(self.text[previous.end : c.start]):
-                return self._placed(previous)
-        return False
+        return bool(self.lex.cues["locative_before_state"].search(pre)
+                    and not _CALL_ON.search(pre))
+
+    @cached_property
+    def _position(self) -> dict[_Country, int]:
+        """Each state's place in the sentence's list."""
+        return {c: index for index, c in enumerate(self.countries)}
 
     def _with_list(self, c: _Country, forward: bool) -> list[_Country]:
         """Expand "Estonia, Latvia and Lithuania" from any one of its members."""
         chosen = [c]
-        index = self.countries.index(c) if c in self.countries else -1
+        index = self._position.get(c, -1)
         if index < 0:
             return chosen
         step = 1 if forward else -1
