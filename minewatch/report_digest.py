@@ -4,6 +4,7 @@ piped) and Markdown for e-mail. Pure: data in, renderables or strings out."""
 from __future__ import annotations
 
 import re
+from itertools import groupby
 from typing import Any
 
 from rich.console import Group
@@ -180,6 +181,15 @@ def digest_markdown(d: dict[str, Any], limit: int = SHOWN_DEVELOPMENTS) -> str:
     return "\n".join(lines) + "\n"
 
 
+QUIET_RUN = 5  # this many empty periods in a row are one line of the chart
+
+
+def _runs(periods: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The periods in runs of ones with and without developments. A long empty run is drawn
+    as one line: an archive story from 1997 among this year's drew 1,400 empty weeks."""
+    return [list(run) for _, run in groupby(periods, key=lambda p: bool(p["clusters"]))]
+
+
 def timeline_text(tl: dict[str, Any]) -> Group:
     periods = tl["periods"]
     if not periods:
@@ -191,18 +201,23 @@ def timeline_text(tl: dict[str, Any]) -> Group:
     parts: list[Any] = [Text(f"developments per {tl['by']}", style="bold")]
     if series:
         parts.append(Text("  ".join(f"{chars[s]} {s}" for s in series)))
-    for p in periods:
-        line = Text(f"{p['period']:<{label_width}} ")
-        if series:
-            for name in series:
-                n = p["split"].get(name, 0)
-                line.append(chars[name] * round(n / top * BAR_WIDTH))
-        else:
-            line.append("█" * round(p["clusters"] / top * BAR_WIDTH), style="cyan")
-        line.append(f" {p['clusters']}")
-        if p["events"]:
-            line.append(" ◆", style="yellow")
-        parts.append(line)
+    for run in _runs(periods):
+        if not run[0]["clusters"] and len(run) >= QUIET_RUN:
+            parts.append(Text(f"{'⋮':<{label_width}} nothing for {len(run):,} {tl['by']}s, "
+                              f"{run[0]['period']} to {run[-1]['period']}", style="dim"))
+            continue
+        for p in run:
+            line = Text(f"{p['period']:<{label_width}} ")
+            if series:
+                for name in series:
+                    n = p["split"].get(name, 0)
+                    line.append(chars[name] * round(n / top * BAR_WIDTH))
+            else:
+                line.append("█" * round(p["clusters"] / top * BAR_WIDTH), style="cyan")
+            line.append(f" {p['clusters']}")
+            if p["events"]:
+                line.append(" ◆", style="yellow")
+            parts.append(line)
     parts += [Text(""), Text("Summary", style="bold underline")]
     for p in periods:
         if not p["main"]:

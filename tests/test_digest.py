@@ -177,3 +177,20 @@ def test_timeline_empty_and_bad_values(cli, news):
     run = cli("timeline", "--since", "2030-01-01")
     assert run.code == 0 and "no mine-related stories" in run.out
     assert cli("timeline", "--by", "year").code == 2
+
+
+def test_a_long_quiet_stretch_is_one_line_of_the_timeline(cli):
+    fill({"Archive": [
+        item("a-1", "Ottawa Convention signed", "Over 120 states signed the Ottawa Convention.",
+             "1997-12-03T12:00:00Z", tags=(OTTAWA,)),
+        item("a-2", "Deminers clear anti-personnel mines near Kharkiv", "Sappers cleared it.",
+             "2025-06-27T14:00:00Z", tags=(AP,)),
+        item("a-3", "Deminers clear anti-personnel mines near Izium", "Sappers cleared it.",
+             "2025-06-30T14:00:00Z", tags=(AP,)),
+    ]})
+    lines = cli("timeline", "--by", "day").out.splitlines()
+    assert "nothing for 10,067 days, 1997-12-04 to 2025-06-26" in "\n".join(lines)
+    assert len(lines) < 20  # not one line for each of the ten thousand empty days
+    assert any(line.startswith("2025-06-28  0") for line in lines)  # a short gap is drawn
+    run = cli("timeline", "--by", "day", "--format", "json")
+    assert len(json.loads(run.out)["periods"]) == 10_072  # JSON keeps every period
