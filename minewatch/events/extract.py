@@ -27,6 +27,8 @@ _DENIABLE = {"use", "transfer", "produce"}
 _BY_PHRASE = re.compile(r"^(?:\s+[\w'’-]+){0,6}?\s+by\s+(?:the\s+)?$|^\s+by\s+(?:the\s+)?$", re.I)
 # "newly laid mines wounded three soldiers ... and blamed Cambodia": the one blamed is the agent.
 _BLAMED = re.compile(r"\bblam(?:ed|es|ing)\s+(?:it\s+on\s+|them\s+on\s+|on\s+)?(?:the\s+)?$", re.I)
+_BY_BEFORE = re.compile(r"\sby\s+(?:the\s+)?$", re.I)  # how every _BY_PHRASE ends
+_BLAM = re.compile(r"blam", re.I)  # what every _BLAMED holds
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*|as well as\s+)(?:the\s+)?$")
 _FROM_GAP = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.I)
 _RECIPIENT_GAP = re.compile(r"(?:\b(?:to|for|with|into)\s+(?:the\s+)?|^\s*)$", re.I)
@@ -458,8 +460,31 @@ class _SentenceReader:
         Cambodia"."""
         if c.start < t1:
             return False
+        # Each pattern needs a word the text holds in few places ("by" right before the state,
+        # "blam..." between): looked up first, as every act is weighed against every state.
+        by = self._by_before.get(c)
+        if (by is None or by < t1) and not self._blame_between(t1, c.start):
+            return False
         gap = self.text[t1 : c.start]
         return bool(_BY_PHRASE.match(gap) or _BLAMED.search(gap))
+
+    @cached_property
+    def _by_before(self) -> dict[_Country, int]:
+        """Where "by (the)" right before a state begins, for the states that have one."""
+        found = {}
+        for c in self.countries:
+            m = _BY_BEFORE.search(self.text, self.start, c.start)
+            if m:
+                found[c] = m.start()
+        return found
+
+    @cached_property
+    def _blames(self) -> list[int]:
+        return [m.start() for m in _BLAM.finditer(self.text, self.start, self.end)]
+
+    def _blame_between(self, start: int, end: int) -> bool:
+        at = bisect_left(self._blames, start)
+        return at < len(self._blames) and self._blames[at] + len("blam") <= end
 
     def _quoted_speaker(self, t0: int, t1: int) -> _Country | None:
         """"We will use mines," the Lithuanian minister said: the speaker's state."""
