@@ -43,3 +43,20 @@ def test_a_writing_connection_uses_wal_and_checkpoints_in_large_steps(tmp_path: 
     pragma = store.conn.execute
     assert pragma("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert pragma("PRAGMA wal_autocheckpoint").fetchone()[0] == WAL_CHECKPOINT_PAGES > 1000
+
+
+def test_the_full_text_index_merges_its_segments_sixteen_at_a_time(tmp_path: Path):
+    """Each feed commits its stories as one small segment; merging them in fours rewrote the
+    index twice as often (see migration m007). A database from before gets it on opening."""
+    path = tmp_path / "m.db"
+    store = open_store(path, create=True)
+    setting = "SELECT v FROM stories_fts_config WHERE k = 'automerge'"
+    assert store.conn.execute(setting).fetchone()[0] == 16
+    store.conn.execute("DELETE FROM stories_fts_config WHERE k = 'automerge'")
+    store.conn.execute("DELETE FROM _migrations WHERE name = 'm007_fts_merges_sixteen'")
+    store.close()
+    reopened = open_store(path)
+    try:
+        assert reopened.conn.execute(setting).fetchone()[0] == 16
+    finally:
+        reopened.close()
