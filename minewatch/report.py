@@ -27,7 +27,8 @@ def local_time(iso_text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 # ---------------------------------------------------------------------------- poll
-def _count(n: int, one: str, many: str | None = None) -> str:
+def count(n: int, one: str, many: str | None = None) -> str:
+    """'1 feed', '2 feeds': a number with its noun in the singular or the plural."""
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
@@ -36,9 +37,9 @@ def poll_lines(summary: dict[str, Any], seconds: float, *, quiet: bool) -> list[
     if not quiet:
         skipped = f", {summary['skipped']} skipped" if summary["skipped"] else ""
         lines.append(
-            f"polled {_count(summary['feeds'], 'feed')} in {seconds:.1f}s: {summary['ok']} ok, "
+            f"polled {count(summary['feeds'], 'feed')} in {seconds:.1f}s: {summary['ok']} ok, "
             f"{summary['not_modified']} not modified, {summary['failed']} failed{skipped}; "
-            f"{_count(summary['new_stories'], 'new story', 'new stories')}"
+            f"{count(summary['new_stories'], 'new story', 'new stories')}"
         )
         for moved in summary["moved"]:
             lines.append(

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from minewatch.digest import SHOWN_DEVELOPMENTS
 from minewatch.render import safe
-from minewatch.report import event_line, local_time
+from minewatch.report import count, event_line, local_time
 from minewatch.textclean import terminal_safe
 
 COUNT_LABELS = {"antipersonnel": "AP", "antitank": "AT", "persistent": "persistent",
@@ -45,8 +45,9 @@ def change(now: int, before: int) -> str:
 
 def totals_line(t: dict[str, Any]) -> str:
     return (
-        f"{t['stories']} stories in {t['clusters']} developments from {t['sources']} sources "
-        f"(period before: {t['previous_stories']} stories, "
+        f"{count(t['stories'], 'story', 'stories')} in {count(t['clusters'], 'development')} "
+        f"from {count(t['sources'], 'source')} (period before: "
+        f"{count(t['previous_stories'], 'story', 'stories')}, "
         f"{change(t['stories'], t['previous_stories'])})"
     )
 

@@ -194,3 +194,10 @@ def test_a_long_quiet_stretch_is_one_line_of_the_timeline(cli):
     assert any(line.startswith("2025-06-28  0") for line in lines)  # a short gap is drawn
     run = cli("timeline", "--by", "day", "--format", "json")
     assert len(json.loads(run.out)["periods"]) == 10_072  # JSON keeps every period
+
+
+def test_the_totals_line_says_one_story_and_one_source_in_the_singular(cli):
+    fill({"Wire": [item("s-1", "Deminers clear anti-personnel mines near Kharkiv",
+                        "Sappers cleared it.", "2025-06-27T14:00:00Z", tags=(AP,))]})
+    out = digest(cli, "--date", "2025-06-27").out
+    assert "1 story in 1 development from 1 source (period before: 0 stories, +1)" in out
