@@ -257,8 +257,8 @@ def watches_table(rows: Sequence[dict[str, Any]]) -> Table:
 def alert_lines(alerts: Sequence[Any]) -> list[str]:
     lines: list[str] = []
     for a in alerts:
-        n = len(a.stories)
-        lines.append(f"watch {terminal_safe(a.watch)}: {n} new stor{'y' if n == 1 else 'ies'}")
+        lines.append(f"watch {terminal_safe(a.watch)}: "
+                     f"{count(len(a.stories), 'new story', 'new stories')}")
         for s in a.stories:
             lines.append(f"  #{s['id']} {local_time(s['published'], '%Y-%m-%d')} "
                          f"{terminal_safe(s['title'])}")

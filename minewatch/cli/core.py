@@ -270,8 +270,9 @@ def retag() -> None:
     \b
     Example: minewatch retag
     """
+    from minewatch.report import count
     from minewatch.retag import retag_all
 
     result = retag_all(open_store())
-    typer.echo(f"re-tagged {result.checked} stories: {result.changed} changed "
+    typer.echo(f"re-tagged {count(result.checked, 'story', 'stories')}: {result.changed} changed "
                f"(tagger data {result.version})")
