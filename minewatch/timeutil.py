@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from minewatch.errors import UsageError
 
-_SPAN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_SPAN_PART = r"(\d+(?:\.\d+)?)\s*([smhdw])"
+_SPAN = re.compile(rf"^\s*(?:{_SPAN_PART}\s*)+$", re.IGNORECASE)
+_SPAN_PARTS = re.compile(_SPAN_PART, re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WHEN_HINT = (
     "use a date (2024-11-20), a timestamp (2024-11-20T08:00) or a span back from now (24h, 7d)"
@@ -49,11 +51,12 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def parse_span(text: str) -> float | None:
-    """'90s', '30m', '24h', '7d', '2w' -> seconds; None when it is not a span."""
-    match = _SPAN.match(text)
-    if not match:
+    """'90s', '30m', '24h', '7d', '2w', or several ('1h30m', '1d 12h') -> seconds; None when
+    it is not a span."""
+    if len(text) > 100 or not _SPAN.match(text):
         return None
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    return sum(float(amount) * _UNIT_SECONDS[unit.lower()]
+               for amount, unit in _SPAN_PARTS.findall(text))
 
 
 def parse_date(text: str, option: str) -> date:

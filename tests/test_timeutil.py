@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from minewatch.errors import UsageError
-from minewatch.timeutil import iso, parse_date, parse_when
+from minewatch.timeutil import iso, parse_date, parse_span, parse_when
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -34,3 +34,20 @@ def test_iso_keeps_four_year_digits_so_instants_sort_as_text() -> None:
     early, late = datetime(999, 1, 2, tzinfo=UTC), datetime(2025, 6, 27, 8, 0, 0, 999, UTC)
     assert iso(early) == "0999-01-02T00:00:00Z" and iso(late) == "2025-06-27T08:00:00Z"
     assert iso(early) < iso(late)
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("90s", 90), ("1.5h", 5400), ("2w", 1_209_600),
+    ("1h30m", 5400), ("1d 12h", 129_600), (" 1H 30M ", 5400),  # units combined
+])
+def test_spans_read_alone_or_combined(text: str, seconds: float) -> None:
+    assert parse_span(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["30", "h", "1h30", "1h-30m", "hourly", "PT1H", "9" * 200 + "s"])
+def test_what_is_not_a_span(text: str) -> None:
+    assert parse_span(text) is None
+
+
+def test_a_combined_span_reaches_back_from_now() -> None:
+    assert parse_when("1d12h", "--since", now=NOW) == datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
