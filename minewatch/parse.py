@@ -163,7 +163,7 @@ _UTF16_32_MARKERS = (
 )
 _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, application/rss+xml
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
-_BYTES_DECLARATION = re.compile(rb"^<\?xml[^>]*?>")
+_BYTES_DECLARATION = re.compile(_XML_DECLARATION.pattern.encode())
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
 _FEED_ROOT = re.compile(rb"<(?:[a-z0-9_.-]+:)?(?:rss|feed|rdf|channel)[\s>/]")
 _BLANKS = re.compile(rb"\s*")

@@ -1,7 +1,7 @@
 """The user's own files: what they hand over (a feeds file, an OPML list, a text to tag) is
 read up to a ceiling, so `--feeds /dev/zero` ends in one line, not in all the memory the
-machine has; what minewatch writes for them (a feeds file) is written whole or not at all,
-and a folder that cannot take it is named in one line."""
+machine has; what minewatch writes for them (a feeds file, a watch's Atom feed) is written
+whole or not at all, and a folder that cannot take it is named in one line."""
 
 from __future__ import annotations
 

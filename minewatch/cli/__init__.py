@@ -63,9 +63,14 @@ def run() -> NoReturn:
                 stream.flush()
         except OSError as exc:  # a full disk or a closed pipe behind the last lines
             if stream is sys.stdout and not isinstance(exc, BrokenPipeError):
-                os.write(2, f"minewatch: cannot write the output: {exc.strerror}\n".encode())
+                os.write(2, f"{_output_trouble(exc)}\n".encode())
             code = code or 1
     os._exit(code)
+
+
+def _output_trouble(exc: OSError) -> str:
+    """The line for output that could not be written (a full disk behind a redirection)."""
+    return f"minewatch: cannot write the output: {exc.strerror}"
 
 
 def _exit_code(code: object) -> int:
@@ -122,7 +127,7 @@ def _run() -> None:
             typer.echo(f"minewatch: {exc.object!r} is not valid UTF-8 text", err=True)
             sys.exit(2)
         if isinstance(exc, OSError) and exc.errno in _FULL_OR_FAILING:  # the output's disk
-            typer.echo(f"minewatch: cannot write the output: {exc.strerror}", err=True)
+            typer.echo(_output_trouble(exc), err=True)
             sys.exit(1)
         if os.environ.get("MINEWATCH_DEBUG"):
             raise
