@@ -107,3 +107,16 @@ def test_an_ascii_terminal_gets_question_marks_and_json_loses_nothing(isolated):
         assert title in done.stdout.encode().decode("unicode_escape")
     export = program("export", env=ascii_only)
     assert json.loads(export.stdout)["title"] == title
+
+
+def test_a_poll_does_not_load_the_http_librarys_own_command_line(isolated):
+    with feed_server() as server:
+        server.route("/ok.xml", rss([Item("m1", "Landmine cleared in a village")]))
+        (isolated / "feeds.yaml").write_text(feeds_yaml((server.url("/ok.xml"), "Good", "all")))
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "minewatch", "poll",
+                               "--quiet"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "httpx" in imported  # the poll fetched with it
+    # httpx's command line would bring pygments (for its coloured output) with it
+    assert "pygments" not in imported
