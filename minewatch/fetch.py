@@ -230,6 +230,8 @@ class _Fetch:
         headers = _lower_headers(response)
         validators = {"etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
         if status == 304:
+            if not self._conditional_headers():  # nothing was asked about: no copy to keep
+                return self.failure("http 304 to an unconditional request")
             return FetchResult(
                 url=self.state.url,
                 outcome="not_modified",

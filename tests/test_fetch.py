@@ -85,6 +85,15 @@ def test_first_fetch_sends_no_validators(server: FeedServer):
     assert "if-none-match" not in sent and "if-modified-since" not in sent
 
 
+def test_304_to_a_request_without_validators_is_a_failure(server: FeedServer):
+    # A misbehaving server or cache: taken for "not modified", the feed would count as read at
+    # every poll while nothing of it was ever stored.
+    server.route("/rss", status=304, content_type=None)
+    result = fetch(server.url("/rss"))
+    assert result.outcome == "failed"
+    assert result.error == "http 304 to an unconditional request"
+
+
 def test_changed_etag_gives_the_new_body(server: FeedServer):
     server.route("/rss", FEED, etag='"v2"')
     result = fetch(FeedState(url=server.url("/rss"), etag='"v1"'))

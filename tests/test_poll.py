@@ -286,6 +286,18 @@ def test_a_feed_linking_every_item_to_one_page_keeps_every_item(cli, isolated):
         (2,)]  # the wire copy and the site's own item
 
 
+def test_a_304_to_a_first_fetch_fails_the_feed_at_every_poll(cli, isolated):
+    with feed_server() as server:
+        server.route("/stuck.xml", status=304, content_type=None)
+        write_feeds(isolated, (server.url("/stuck.xml"), "Stuck", "all"))
+        for _ in range(2):
+            run, summary = poll_json(cli, "--force")  # --force: past the back-off at once
+            assert run.code == 1 and summary["failed"] == 1 and summary["not_modified"] == 0
+            assert summary["errors"] == [
+                {"feed": "Stuck", "error": "http 304 to an unconditional request"}]
+    assert db_rows("SELECT error_count, last_success FROM feeds") == [(2, None)]
+
+
 def test_a_feed_switched_to_keep_all_is_read_in_full_at_the_next_poll(cli, isolated):
     items = [Item("k-1", "Mines cleared"), Item("k-2", "Gold prices", OFF_TOPIC_SUMMARY)]
     with feed_server() as server:
