@@ -132,9 +132,10 @@ class _StoryBuilder:
 
     def _key(self, guid: str | None, canonical: str | None, title: str, summary: str) -> str:
         if guid:
-            if guid.startswith("/"):  # "/ep/1" is only unique on its own site
-                return f"guid:{absolute_url(guid, self.base) or self.feed_url + '#' + guid}"
-            if ":" in guid or "/" in guid or len(guid) >= 16:
+            if "/" in guid and ":" not in guid:  # a path ("/ep/1", "news/7"): unique on its site
+                path = guid if guid.startswith("/") else f"/{guid}"
+                return f"guid:{absolute_url(path, self.base) or self.feed_url + '#' + guid}"
+            if ":" in guid or len(guid) >= 16:
                 return f"guid:{guid}"
             return f"guid:{self.feed_url}#{guid}"  # "42" is only unique within its feed
         if canonical:

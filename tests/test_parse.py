@@ -234,6 +234,17 @@ def test_guid_key_uses_the_feed_url_for_short_guids():
     assert one == "guid:https://a.example/rss#7" and one != two
 
 
+@pytest.mark.parametrize("guid", ["/news/2025/7", "news/2025/7"])
+def test_a_guid_that_is_a_path_is_keyed_by_the_site_it_came_from(guid: str):
+    body = f"""<rss version="2.0"><channel><item><title>a</title>
+<guid isPermaLink="false">{guid}</guid></item></channel></rss>""".encode()
+    world = parse(body, url="https://a.example/rss/world.xml").stories[0].key
+    europe = parse(body, url="https://a.example/feeds/europe").stories[0].key
+    elsewhere = parse(body, url="https://b.example/rss/world.xml").stories[0].key
+    assert world == europe == "guid:https://a.example/news/2025/7"  # one site's two feeds
+    assert elsewhere == "guid:https://b.example/news/2025/7"
+
+
 def test_hash_key_is_sha256_of_title_and_summary():
     body = b"""<rss version="2.0"><channel><item><title>T</title><description>S</description>
 </item></channel></rss>"""

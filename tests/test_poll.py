@@ -250,7 +250,8 @@ def one_item_without_link(title: str, guid: str) -> str:
 @pytest.mark.parametrize(("guid", "sites"), [
     ("<guid>1</guid>", 1),  # two feeds of one site numbering their items alike (some CMSs)
     ('<guid isPermaLink="true">/episodes/1</guid>', 2),  # one path from two sites' roots
-], ids=["numbered-on-one-site", "root-path-on-two-sites"])
+    ('<guid isPermaLink="false">news/2025/1</guid>', 2),  # a relative path, likewise
+], ids=["numbered-on-one-site", "root-path-on-two-sites", "relative-path-on-two-sites"])
 def test_two_feeds_giving_one_guid_unique_only_at_home_keep_both(cli, isolated, guid, sites):
     titles = ("Budget passes", "Cup final tonight")
     with feed_server() as one, feed_server() as other:
