@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import functools
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +14,6 @@ from minewatch.timeutil import iso, parse_when
 
 SORTS = ("relevance", "newest", "oldest")
 TAG_VALUES = ("antipersonnel", "antitank", "persistent", "nonpersistent", "ottawa")
-_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
 def build_filter(
@@ -23,23 +22,37 @@ def build_filter(
 ) -> StoryFilter:
     """Check each filter's value and say which option is wrong, in one line."""
     for value in tags:
-        if value.rpartition(":")[2] not in TAG_VALUES and not _COUNTRY.match(value):
+        if value.rpartition(":")[2] not in TAG_VALUES and not _is_country(value):
             raise UsageError(
                 f"--tag: unknown tag {value!r} (one of {', '.join(TAG_VALUES)}, "
                 "or a country code)"
             )
     for code in countries:
-        if not _COUNTRY.match(code):
-            raise UsageError(f"--country: {code!r} is not a two-letter ISO code such as UA or LT")
+        if not _is_country(code):
+            raise UsageError(f"--country: {code!r} is not a country code the tagger knows "
+                             "(ISO 3166 codes such as UA or LT)")
     since_iso = iso(parse_when(since, "--since")) if since else None
     until_iso = iso(parse_when(until, "--until", end=True)) if until else None
     if since_iso and until_iso and since_iso >= until_iso:
         raise UsageError("--since must come before --until")
     return StoryFilter(
-        tags=tuple(t.upper() if _COUNTRY.match(t) else t.lower() for t in tags),
+        tags=tuple(t.upper() if _is_country(t) else t.lower() for t in tags),
         countries=tuple(c.upper() for c in countries),
         source=source, since=since_iso, until=until_iso,
     )
+
+
+def _is_country(value: str) -> bool:
+    """Whether `value` (any case) is a code the tagger tags stories with: a filter on any
+    other, "XX" say, could only ever match nothing."""
+    return value.upper() in _country_codes()
+
+
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    from minewatch.tagger.data import countries
+
+    return frozenset(row.code for row in countries())
 
 
 def run_search(

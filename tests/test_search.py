@@ -126,7 +126,8 @@ def test_limit_and_offset_page_through(cli, stories):
 @pytest.mark.parametrize("args", [
     ('"unbalanced',), ("mines (ottawa",), ("OR",), ("-coal",),
     ("x", "--since", "yesterday-ish"), ("x", "--until", "2025-13-45"),
-    ("x", "--country", "Lithuania"), ("x", "--tag", "boring"),
+    ("x", "--country", "Lithuania"), ("x", "--country", "XX"), ("x", "--tag", "boring"),
+    ("x", "--tag", "QQ"),
     ("x", "--source", "Nobody"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, stories, args):
