@@ -297,9 +297,9 @@ def _overlap(a: Features, b: Features) -> float:
     return 0.5 * dice + 0.5 * containment
 
 
-# Token weights in integer fortieths (a plain word weighs 40, a light one 16, a headline word a
-# quarter more): sums are then exact, whatever order a set yields its words in.
-_UNIT = 40
+# Token weights in integer fortieths, so that sums are exact whatever order a set yields its
+# words in: a plain word 1, a light one 0.4, a number 1.5, a name or a country 2.
+_UNIT, _LIGHT, _NUMBER, _NAME = 40, 16, 60, 80
 
 
 @lru_cache(maxsize=8192)
@@ -310,17 +310,17 @@ def _weights(features: Features) -> tuple[dict[str, int], int, frozenset[str]]:
     words = features.words
     weights = dict.fromkeys(words, _UNIT)
     for token in features.names & words:
-        weights[token] = 2 * _UNIT
+        weights[token] = _NAME
     for token in LIGHT_TOKENS & words:
-        weights[token] = 16
+        weights[token] = _LIGHT
     for token in words:
         mark = token[0]
         if mark == "#":
-            weights[token] = 60
+            weights[token] = _NUMBER
         elif mark == "@":
-            weights[token] = 2 * _UNIT
+            weights[token] = _NAME
     for token in features.title & words:
-        weights[token] = weights[token] * 5 // 4
+        weights[token] = weights[token] * 5 // 4  # exact: each weight is a multiple of 4
     marked = frozenset(token for token, weight in weights.items() if weight != _UNIT)
     return weights, sum(weights.values()), marked
 

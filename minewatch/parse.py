@@ -73,6 +73,9 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str, *, fetched_at: st
 # ---------------------------------------------------------------- stories
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # "https:", "urn:", "tag:" (RFC 3986)
+
+
 class _StoryBuilder:
     """Turns each entry's raw fields into a Story, and keeps the first of each key.
 
@@ -132,7 +135,8 @@ class _StoryBuilder:
 
     def _key(self, guid: str | None, canonical: str | None, title: str, summary: str) -> str:
         if guid:
-            if "/" in guid and ":" not in guid:  # a path ("/ep/1", "news/7"): unique on its site
+            if guid.startswith("/") or ("/" in guid and not _SCHEME.match(guid)):
+                # a path ("/ep/1", "news/7"), not an address: unique only on its own site
                 path = guid if guid.startswith("/") else f"/{guid}"
                 return f"guid:{absolute_url(path, self.base) or self.feed_url + '#' + guid}"
             if ":" in guid or len(guid) >= 16:

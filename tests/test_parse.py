@@ -234,15 +234,25 @@ def test_guid_key_uses_the_feed_url_for_short_guids():
     assert one == "guid:https://a.example/rss#7" and one != two
 
 
-@pytest.mark.parametrize("guid", ["/news/2025/7", "news/2025/7"])
+@pytest.mark.parametrize("guid", ["/news/2025/7", "news/2025/7", "/wiki/Talk:Mines"])
 def test_a_guid_that_is_a_path_is_keyed_by_the_site_it_came_from(guid: str):
     body = f"""<rss version="2.0"><channel><item><title>a</title>
 <guid isPermaLink="false">{guid}</guid></item></channel></rss>""".encode()
     world = parse(body, url="https://a.example/rss/world.xml").stories[0].key
     europe = parse(body, url="https://a.example/feeds/europe").stories[0].key
     elsewhere = parse(body, url="https://b.example/rss/world.xml").stories[0].key
-    assert world == europe == "guid:https://a.example/news/2025/7"  # one site's two feeds
-    assert elsewhere == "guid:https://b.example/news/2025/7"
+    path = guid.lstrip("/")
+    assert world == europe == f"guid:https://a.example/{path}"  # one site's two feeds
+    assert elsewhere == f"guid:https://b.example/{path}"
+
+
+@pytest.mark.parametrize("guid", ["tag:a.example,2025:news/7", "urn:uuid:1b4e28ba-2fa1-11d2"])
+def test_a_guid_with_a_scheme_is_one_identity_everywhere(guid: str):
+    body = f"""<rss version="2.0"><channel><item><title>a</title>
+<guid isPermaLink="false">{guid}</guid></item></channel></rss>""".encode()
+    keys = {parse(body, url=url).stories[0].key
+            for url in ("https://a.example/rss", "https://b.example/rss")}
+    assert keys == {f"guid:{guid}"}
 
 
 def test_hash_key_is_sha256_of_title_and_summary():
