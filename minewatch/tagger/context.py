@@ -55,6 +55,8 @@ class Rules:
     negators: frozenset[str]
     clause_breaks: frozenset[str]
     negation_window: int
+    other_weapons: frozenset[str]
+    subject_breaks: frozenset[str]
     ban_verbs: frozenset[str]
     objects: frozenset[str]
     not_objects: frozenset[str]
@@ -84,6 +86,8 @@ def rules() -> Rules:
         negators=low(pers["negators"]),
         clause_breaks=low(pers["clause_breaks"]),
         negation_window=int(pers["negation_window"]),
+        other_weapons=low(pers["other_weapons"]),
+        subject_breaks=low(pers["subject_breaks"]),
         ban_verbs=low(tr["ban_verbs"]),
         objects=low(tr["description_objects"]) | {"mines"},
         not_objects=low(tr["not_objects"]),
@@ -107,6 +111,19 @@ def words_before(folded: str, start: int, n: int, reach: int = 60, floor: int = 
     lo = max(floor, start - reach)
     after_break = max(folded.rfind(mark, lo, start) for mark in _CLAUSE_BREAKS) + 1
     return WORD.findall(folded, max(lo, after_break), start)[-n:]
+
+
+def clause_before(folded: str, start: int, breaks: frozenset[str],
+                  reach: int = 60) -> list[re.Match[str]]:
+    """The words of `start`'s clause before it: back to , ; : . ! ? a parenthesis or a word of
+    `breaks`, and no further than `reach` characters."""
+    lo = max(0, start - reach)
+    after_break = max(folded.rfind(mark, lo, start) for mark in _CLAUSE_BREAKS) + 1
+    words = list(WORD.finditer(folded, max(lo, after_break), start))
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].group() in breaks:
+            return words[i + 1 :]
+    return words
 
 
 def next_word(folded: str, end: int) -> str:

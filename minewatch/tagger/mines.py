@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from minewatch.models import Tag
 
-from .context import WORD, Rules, next_word, rules, tokens_around, words_before
+from .context import WORD, Rules, clause_before, next_word, rules, tokens_around, words_before
 from .matcher import (
     MT_EXACT,
     MT_MODEL,
@@ -380,6 +380,15 @@ def persistence_tags(
         i = bisect.bisect_left(marks, lo)
         return i < len(marks) and marks[i] < hi
 
+    def about_another_weapon(pos: int) -> bool:
+        """The cue's own clause names another weapon and no mine (", where cluster bomblets
+        still kill"): it speaks of that weapon, however near a mine word stands."""
+        words = clause_before(folded, pos, r.subject_breaks)
+        if not any(word.group() in r.other_weapons for word in words):
+            return False
+        i = bisect.bisect_left(marks, words[0].start())
+        return not (i < len(marks) and marks[i] < pos)
+
     cue_ends = sorted(e for s, e, _ in (*found.get(PERSIST), *found.get(PERSIST_WORD)))
 
     def negated(s: int) -> bool:
@@ -388,7 +397,7 @@ def persistence_tags(
 
     for s, e, entry in found.get(PERSIST):
         value = entry[1]
-        if value == "persistent" and not near_mines(s, True):
+        if (value == "persistent" and not near_mines(s, True)) or about_another_weapon(s):
             continue
         if negated(s):
             value = _FLIP[value]
@@ -399,7 +408,7 @@ def persistence_tags(
         value = _FLIP[entry[1]] if negated(s) else entry[1]
         tags.append(new_tag("persistence", value, text[s:e], s, e))
     for s, e, entry in found.get(PERSIST_TIME):
-        if not near_mines(s, True):
+        if not near_mines(s, True) or about_another_weapon(s):
             continue
         lo, hi = sents.bounds_at(s)
         if not any(w in r.danger for w in WORD.findall(folded, lo, hi)):
