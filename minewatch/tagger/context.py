@@ -105,21 +105,25 @@ def tokens_around(folded: str, start: int, end: int, width: int = 150) -> set[st
     )
 
 
-def words_before(folded: str, start: int, n: int, reach: int = 60, floor: int = 0) -> list[str]:
-    """Up to `n` words before `start`, nearest last, not crossing , ; : . ! ? or a parenthesis,
-    nor going back past `floor`."""
+def _back_to_punctuation(folded: str, start: int, reach: int,
+                         floor: int = 0) -> list[re.Match[str]]:
+    """The words before `start`, not crossing , ; : . ! ? or a parenthesis, nor going back past
+    `floor` or `reach` characters."""
     lo = max(floor, start - reach)
     after_break = max(folded.rfind(mark, lo, start) for mark in _CLAUSE_BREAKS) + 1
-    return WORD.findall(folded, max(lo, after_break), start)[-n:]
+    return list(WORD.finditer(folded, max(lo, after_break), start))
+
+
+def words_before(folded: str, start: int, n: int, reach: int = 60, floor: int = 0) -> list[str]:
+    """Up to `n` words before `start`, nearest last, within its clause (see above)."""
+    return [word.group() for word in _back_to_punctuation(folded, start, reach, floor)[-n:]]
 
 
 def clause_before(folded: str, start: int, breaks: frozenset[str],
                   reach: int = 60) -> list[re.Match[str]]:
-    """The words of `start`'s clause before it: back to , ; : . ! ? a parenthesis or a word of
+    """The words of `start`'s clause before it: back to a punctuation mark or a word of
     `breaks`, and no further than `reach` characters."""
-    lo = max(0, start - reach)
-    after_break = max(folded.rfind(mark, lo, start) for mark in _CLAUSE_BREAKS) + 1
-    words = list(WORD.finditer(folded, max(lo, after_break), start))
+    words = _back_to_punctuation(folded, start, reach)
     for i in range(len(words) - 1, -1, -1):
         if words[i].group() in breaks:
             return words[i + 1 :]
