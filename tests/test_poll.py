@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sqlite3
@@ -48,6 +49,19 @@ def test_first_poll_stores_relevant_then_second_poll_stores_nothing(cli, isolate
     kinds = {k for (k,) in db_rows("SELECT DISTINCT kind FROM tags")}
     assert "mine_type" in kinds
     assert db_rows("PRAGMA journal_mode") == [("wal",)]
+
+
+def test_a_poll_gives_the_garbage_collector_back_as_it_found_it(cli, isolated):
+    """The poll collects less often while it runs; a program using the library keeps its own
+    settings afterwards, and nothing stays frozen out of the collector's reach."""
+    before = gc.get_threshold()
+    with feed_server() as server:
+        server.route("/wire.xml", rss([Item("a-1", "Mines cleared near Kharkiv")]))
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"))
+        run, summary = poll_json(cli)
+    assert run.code == 0 and summary["new_stories"] == 1
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
 
 
 def test_keep_all_and_one_story_through_two_feeds_is_stored_once(cli, isolated):
