@@ -1,4 +1,5 @@
-"""Pure rendering: library results in, rich renderables or plain lines out; never prints.
+"""Pure rendering: library results in, rich renderables out; never prints. The plain lines of
+text that a poll prints are in `lines`, which never loads rich.
 
 JSON, JSONL and CSV never go through rich. Every piece of feed text goes through
 `render.safe`/`with_spans`/`marked`, so it cannot carry markup or control characters.
@@ -14,43 +15,15 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from minewatch.lines import local_time
 from minewatch.models import Event, TagResult
 from minewatch.render import marked, safe, with_spans
 from minewatch.textclean import terminal_safe
-from minewatch.timeutil import to_local
 
 CONTEXT = 30  # characters of context shown around a tag's evidence
 
 
-def local_time(iso_text: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return to_local(iso_text).strftime(fmt) if iso_text else "-"
-
-
 # ---------------------------------------------------------------------------- poll
-def count(n: int, one: str, many: str | None = None) -> str:
-    """'1 feed', '2 feeds': a number with its noun in the singular or the plural."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
-
-
-def poll_lines(summary: dict[str, Any], seconds: float, *, quiet: bool) -> list[str]:
-    lines: list[str] = []
-    if not quiet:
-        skipped = f", {summary['skipped']} skipped" if summary["skipped"] else ""
-        lines.append(
-            f"polled {count(summary['feeds'], 'feed')} in {seconds:.1f}s: {summary['ok']} ok, "
-            f"{summary['not_modified']} not modified, {summary['failed']} failed{skipped}; "
-            f"{count(summary['new_stories'], 'new story', 'new stories')}"
-        )
-        for moved in summary["moved"]:
-            lines.append(
-                f"moved: {terminal_safe(moved['feed'])}: now at {terminal_safe(moved['moved_to'])}"
-                " (update the feeds file)"
-            )
-    for err in summary["errors"]:
-        lines.append(f"failed: {terminal_safe(err['feed'])}: {terminal_safe(err['error'])}")
-    return lines
-
-
 @contextmanager
 def poll_progress(total: int) -> Iterator[Callable[[Any], None]]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -252,16 +225,3 @@ def watches_table(rows: Sequence[dict[str, Any]]) -> Table:
         table.add_row(safe(w["name"]), safe(w["query"]), safe(" ".join(filters)),
                       local_time(w["created"]))
     return table
-
-
-def alert_lines(alerts: Sequence[Any]) -> list[str]:
-    lines: list[str] = []
-    for a in alerts:
-        lines.append(f"watch {terminal_safe(a.watch)}: "
-                     f"{count(len(a.stories), 'new story', 'new stories')}")
-        for s in a.stories:
-            lines.append(f"  #{s['id']} {local_time(s['published'], '%Y-%m-%d')} "
-                         f"{terminal_safe(s['title'])}")
-            if s["url"]:
-                lines.append(f"      {terminal_safe(s['url'])}")
-    return lines

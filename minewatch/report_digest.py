@@ -12,8 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from minewatch.digest import SHOWN_DEVELOPMENTS
+from minewatch.lines import count, local_time
 from minewatch.render import safe
-from minewatch.report import count, event_line, local_time
+from minewatch.report import event_line
 from minewatch.textclean import terminal_safe
 
 COUNT_LABELS = {"antipersonnel": "AP", "antitank": "AT", "persistent": "persistent",

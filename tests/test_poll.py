@@ -537,7 +537,7 @@ def test_a_body_that_is_no_feed_writes_nothing_and_is_fetched_again(cli, isolate
 
 
 def test_summary_line_counts_one_feed_and_one_story_in_the_singular():
-    from minewatch.report import poll_lines
+    from minewatch.lines import poll_lines
 
     summary = {"feeds": 1, "ok": 1, "not_modified": 0, "failed": 0, "skipped": 0,
                "new_stories": 1, "errors": [], "moved": []}

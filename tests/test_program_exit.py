@@ -109,7 +109,7 @@ def test_an_ascii_terminal_gets_question_marks_and_json_loses_nothing(isolated):
     assert json.loads(export.stdout)["title"] == title
 
 
-def test_a_poll_does_not_load_the_http_librarys_own_command_line(isolated):
+def test_a_quiet_poll_loads_neither_the_http_librarys_command_line_nor_rich(isolated):
     with feed_server() as server:
         server.route("/ok.xml", rss([Item("m1", "Landmine cleared in a village")]))
         (isolated / "feeds.yaml").write_text(feeds_yaml((server.url("/ok.xml"), "Good", "all")))
@@ -120,3 +120,5 @@ def test_a_poll_does_not_load_the_http_librarys_own_command_line(isolated):
     assert "httpx" in imported  # the poll fetched with it
     # httpx's command line would bring pygments (for its coloured output) with it
     assert "pygments" not in imported
+    # its lines are plain text: rich is for tables and the progress bar on a terminal
+    assert "rich" not in imported and "rich.console" not in imported

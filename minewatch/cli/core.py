@@ -72,9 +72,9 @@ def poll(
     import time
 
     from minewatch.config import feeds_path, load_feeds
+    from minewatch.lines import alert_lines, poll_lines
     from minewatch.lock import poll_lock
     from minewatch.poll import PollOptions, run_poll
-    from minewatch.report import alert_lines, poll_lines
     from minewatch.watch import collect_alerts
 
     specs = load_feeds(feeds_path(feeds))
@@ -270,7 +270,7 @@ def retag() -> None:
     \b
     Example: minewatch retag
     """
-    from minewatch.report import count
+    from minewatch.lines import count
     from minewatch.retag import retag_all
 
     result = retag_all(open_store())

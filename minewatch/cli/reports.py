@@ -135,9 +135,9 @@ def demo(
 
     from minewatch.demo.run import run_demo
     from minewatch.digest import build_digest
+    from minewatch.lines import poll_lines
     from minewatch.lock import poll_lock
     from minewatch.models import StoryFilter
-    from minewatch.report import poll_lines
     from minewatch.report_digest import digest_text, timeline_text
     from minewatch.timeline import build_timeline
     from minewatch.timeutil import local_day_bounds
