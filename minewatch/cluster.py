@@ -490,13 +490,15 @@ def _is_title_case(text: str) -> bool:
 
 # Words, model names with their number ("PFM-1", "TM-62") and numbers ("1,052", "1.2")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-?\d+[A-Za-z]*)?|\d[\d,]*(?:\.\d+)?")
-_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]*")
-_PLACE_BEFORE = re.compile(
-    r"(?<![\w'’-])((?:[A-Z][\w'’-]+\s){0,2}[A-Z][\w'’-]+)\s+(?i:" + "|".join(PLACE_NOUNS) + r")\b"
-)
-# The next three open with a character or class before any look-behind, so `re` can skip
+# The next five open with a character or class before any look-behind, so `re` can skip
 # ahead to where a match may start (1.3 to 9 times faster); each is equivalent to its plain form:
+# (?<![\w'’-])[A-Z][\w'’-]*, (?<![\w'’-])((?:[A-Z][\w'’-]+\s){0,2}[A-Z][\w'’-]+)\s+...,
 # \b(?i:in|near|outside|around)\s+..., \b\d{1,2}(...), (?<![\w.])(?:U\.S\.A\.|...).
+_CAPITALISED = re.compile(r"[A-Z](?<![\w'’-][A-Z])[\w'’-]*")
+_PLACE_BEFORE = re.compile(
+    r"([A-Z](?<![\w'’-][A-Z])[\w'’-]+(?:\s[A-Z][\w'’-]+){0,2})\s+(?i:"
+    + "|".join(PLACE_NOUNS) + r")\b"
+)
 _PLACE_AFTER = re.compile(
     r"(?=[iInNoOaA])\b(?i:in|near|outside|around)\s+((?:[A-Z][\w'’-]+)(?:\s[A-Z][\w'’-]+){0,2})"
 )
