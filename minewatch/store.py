@@ -55,6 +55,9 @@ def open_store(path: Path, *, create: bool = False) -> Store:
     """Open (and migrate) the database. Read commands pass create=False: they never leave an
     empty database behind where the user expected their data, and they can read a database
     they cannot write (read-only media, or a file another user's cron job keeps)."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder, not a database file: give the path of a file "
+                         f"in it, such as {path / 'minewatch.db'}")
     if not path.exists():
         if not create:
             raise NotFoundError(f"no database at {path}: {NO_DATABASE_HINT}")

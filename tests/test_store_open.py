@@ -36,6 +36,17 @@ def test_a_database_where_no_folder_can_be_made_is_a_usage_error(tmp_path: Path)
             pass
 
 
+def test_a_folder_given_as_the_database_is_named_as_one(tmp_path: Path, cli):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    named = r"data is a folder, not a database file: .*data/minewatch\.db"
+    for create in (True, False):
+        with pytest.raises(UsageError, match=named):
+            open_store(folder, create=create)
+    run = cli("--db", str(folder), "search", "mines")
+    assert run.code == 2 and run.err.count("\n") == 1 and "is a folder" in run.err
+
+
 def test_a_writing_connection_uses_wal_and_checkpoints_in_large_steps(tmp_path: Path):
     """A cold poll commits 500 feeds; copying the log into the file every 1,000 pages (SQLite's
     default) cost its workers a third more CPU in COMMIT than every 10,000."""
