@@ -161,9 +161,9 @@ def _feed_spec(node: Any, where: str) -> FeedSpec:
             )
         if interval > MAX_INTERVAL:
             raise ConfigError(f"{spot('interval')}: interval {fields['interval']!r} is over 365d")
-    # A feed without a name is shown by its url: never with the password it may carry
-    shown = without_password(url)
     if len(fields.get("name", "")) > MAX_NAME:
         raise ConfigError(f"{spot('name')}: name is over {MAX_NAME} characters: shorten it")
+    # A feed without a name is shown by its url: never with the password it may carry
+    shown = without_password(url)
     name = fields.get("name") or (shown if shown != url else None)
     return FeedSpec(url=url, name=name, keep=keep, interval=interval, line=line)

@@ -32,7 +32,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     """`data` as the file at `path`, replacing it in one step: a crash or a full disk leaves
     the old file or the new one, never half of either. A UsageError names what failed."""
     if path.is_dir():
-        raise UsageError(f"{path} is a folder: give a file name, such as {path / 'feeds.yaml'}")
+        raise UsageError(f"{path} is a folder: give a file name inside it")
     tmp = path.with_name(path.name + ".tmp")
     try:
         tmp.write_bytes(data)

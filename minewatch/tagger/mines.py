@@ -371,14 +371,17 @@ def persistence_tags(
     marks = sorted(mentions)
     tags: list[Tag] = []
 
+    def mine_between(lo: int, hi: int) -> bool:
+        i = bisect.bisect_left(marks, lo)
+        return i < len(marks) and marks[i] < hi
+
     def near_mines(pos: int, previous_too: bool) -> bool:
         lo, hi = sents.bounds_at(pos)
         if previous_too:
             prev = sents.previous_bounds(lo)
             if prev is not None:
                 lo = prev[0]
-        i = bisect.bisect_left(marks, lo)
-        return i < len(marks) and marks[i] < hi
+        return mine_between(lo, hi)
 
     def about_another_weapon(pos: int) -> bool:
         """The cue's own clause names another weapon and no mine (", where cluster bomblets
@@ -386,8 +389,7 @@ def persistence_tags(
         words = clause_before(folded, pos, r.subject_breaks)
         if not any(word.group() in r.other_weapons for word in words):
             return False
-        i = bisect.bisect_left(marks, words[0].start())
-        return not (i < len(marks) and marks[i] < pos)
+        return not mine_between(words[0].start(), pos)
 
     cue_ends = sorted(e for s, e, _ in (*found.get(PERSIST), *found.get(PERSIST_WORD)))
 
