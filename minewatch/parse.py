@@ -34,11 +34,14 @@ import feedparser
 from feedparser.datetimes import _parse_date as feedparser_parse_date
 from feedparser.encodings import convert_to_utf8
 
+from minewatch import feedparser_speedups
 from minewatch.byteorder import BLANK_BYTES, bom_encoding
 from minewatch.models import ParsedFeed, Story
 from minewatch.textclean import clean_text, shorten
 from minewatch.timeutil import EPOCH, iso
 from minewatch.urls import absolute_url, canonical_url, is_web_address
+
+feedparser_speedups.apply()
 
 # Longest title and summary stored, in characters. The real feeds we test with stay under 300
 # and 12,000 (a whole article in the summary), and search ranks a longer text slowly: quadratic
