@@ -20,7 +20,7 @@ import os
 import signal
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -271,6 +271,37 @@ class _Workers:
                     self._retire(pool)
         return _Stored(error="parsing process died")
 
+    def cluster(self, store: Store) -> None:
+        """Place the poll's new stories into clusters (Store.place_pending). A worker stores
+        each batch of cluster ids while the main process places the next, so both cores work
+        on this last step."""
+        writing: tuple[Future[None], list[tuple[int, int]]] | None = None
+        for assigned in store.place_pending():
+            if writing:
+                self._written(store, *writing)
+            writing = self._write(store, assigned)
+        if writing:
+            self._written(store, *writing)
+
+    def _write(self, store: Store, assigned: list[tuple[int, int]]
+               ) -> tuple[Future[None], list[tuple[int, int]]] | None:
+        """Hand a batch to a worker, or store it here when there is no working pool (a poll
+        that read no body starts none, yet places what an interrupted poll left)."""
+        if self._pool is not None:
+            try:
+                return self._pool.submit(_set_clusters, assigned), assigned
+            except BrokenProcessPool:
+                pass
+        store.set_clusters(assigned)
+        return None
+
+    @staticmethod
+    def _written(store: Store, future: Future[None], assigned: list[tuple[int, int]]) -> None:
+        try:
+            future.result()
+        except BrokenProcessPool:  # a worker died: its batch may or may not have committed
+            store.set_clusters(assigned)
+
     async def close(self) -> None:
         if self._retiring:
             await self._retiring
@@ -293,6 +324,12 @@ class _Workers:
                                              initargs=(str(self.db),),
                                              mp_context=multiprocessing.get_context("fork"))
         return self._pool
+
+
+def _set_clusters(assigned: list[tuple[int, int]]) -> None:
+    """In a worker: store one batch of cluster ids."""
+    assert _worker_store is not None
+    _worker_store.set_clusters(assigned)
 
 
 def _prepare_clustering(fingerprints: list[tuple[str, str]]) -> None:
@@ -347,7 +384,6 @@ def run_poll(
     run_id = store.start_run(started)
     with _fewer_collections():
         report = asyncio.run(_poll(store, feeds, options, progress))
-        store.cluster_pending()
     store.finish_run(run_id, iso(now_utc()), report.summary())
     return report
 
@@ -384,6 +420,7 @@ async def _poll(
         async with fetch.make_client(concurrency) as client, asyncio.TaskGroup() as group:
             for spec in feeds:
                 group.create_task(one(spec))
+        workers.cluster(store)
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None  # the first error, which stopped the poll
     finally:

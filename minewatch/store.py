@@ -81,6 +81,9 @@ _WRITABLE_HINT = "check that the file and its folder are readable and writable"
 # WAL pages after which a commit copies the log into the database (SQLite's default is 1,000)
 WAL_CHECKPOINT_PAGES = 10_000
 
+# Stories placed into clusters per batch of cluster ids written (see Store.place_pending)
+CLUSTER_BATCH = 500
+
 
 def _connect(target: str, path: Path, *, writable: bool) -> sqlite3.Connection:
     """A connection to `target` (the path, or a read-only URI for it), set up and migrated."""
@@ -675,14 +678,26 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
 
         It runs after a poll's feeds are stored (and again on the next poll if killed), so
         stories from different feeds of one poll can find each other."""
+        placed = 0
+        for assigned in self.place_pending():
+            self.set_clusters(assigned)
+            placed += len(assigned)
+        return placed
+
+    def place_pending(self) -> Iterator[list[tuple[int, int]]]:
+        """cluster_pending's (cluster id, story id) pairs, in batches in time order, for the
+        caller to store as they come (a poll writes one batch while the next is placed).
+
+        Each batch may commit on its own: should the rest never be stored, the next poll
+        places those stories against the ones stored, which is where they would have been."""
         waiting = "s.relevant = 1 AND s.cluster_id IS NULL"
         if not self.conn.execute(f"SELECT 1 FROM stories s WHERE {waiting} LIMIT 1").fetchone():
-            return 0  # and a poll with nothing new never loads the clusterer
+            return  # and a poll with nothing new never loads the clusterer
         from minewatch import cluster
 
         pending = self._cluster_docs(waiting, [])
         if not pending:
-            return 0
+            return
         window = timedelta(hours=cluster.WINDOW_HOURS)
         lo = iso(parse_iso(pending[0][0].published) - window)
         hi = iso(parse_iso(pending[-1][0].published) + window)
@@ -692,9 +707,8 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
             [lo, hi],
         ):
             pool.add(doc, cluster_id)
-        assigned = [(pool.place(doc), doc.id) for doc, _ in pending]
-        self.set_clusters(assigned)
-        return len(assigned)
+        for start in range(0, len(pending), CLUSTER_BATCH):
+            yield [(pool.place(doc), doc.id) for doc, _ in pending[start:start + CLUSTER_BATCH]]
 
     def set_clusters(self, assigned: Sequence[tuple[int, int]]) -> None:
         """(cluster id, story id) pairs, in one transaction."""

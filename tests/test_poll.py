@@ -64,6 +64,55 @@ def test_a_poll_gives_the_garbage_collector_back_as_it_found_it(cli, isolated):
     assert gc.get_freeze_count() == 0
 
 
+def _stored_clusters() -> dict[str, str]:
+    """Each relevant story's guid -> the guid of the story whose id names its cluster."""
+    rows = db_rows("SELECT s.guid, c.guid FROM stories s LEFT JOIN stories c "
+                   "ON c.id = s.cluster_id WHERE s.relevant = 1")
+    return dict(rows)
+
+
+def _groups(clusters: dict[str, str]) -> set[frozenset[str]]:
+    members: dict[str, set[str]] = {}
+    for guid, cluster_guid in clusters.items():
+        members.setdefault(cluster_guid, set()).add(guid)
+    return {frozenset(group) for group in members.values()}
+
+
+def test_cluster_ids_written_in_batches_are_those_of_one_pass(cli, isolated, monkeypatch):
+    """The poll places its stories batch by batch while a worker stores the batch before;
+    the clusters are those of placing them all in one pass, and a poll that reads no body
+    (so starts no worker) still places what an interrupted one left unplaced."""
+    from minewatch import store as store_module
+    from minewatch.cluster import ClusterDoc, cluster
+
+    monkeypatch.setattr(store_module, "CLUSTER_BATCH", 2)
+    places = ["Kharkiv", "Battambang", "Mosul", "Tete", "Jaffna", "Herat", "Sarajevo"]
+    wire = [Item(f"w-{i}", f"Deminers clear anti-personnel mines near {place}",
+                 date=f"Tue, 10 Jun 2025 0{i}:00:00 +0000") for i, place in enumerate(places)]
+    copies = [Item(f"c-{i}", it.title, date=f"Tue, 10 Jun 2025 0{i}:30:00 +0000")
+              for i, it in enumerate(wire)]
+    with feed_server() as server:
+        server.route("/wire.xml", rss(wire), etag='"w"')
+        server.route("/copies.xml", rss(copies), etag='"c"')
+        write_feeds(isolated, (server.url("/wire.xml"), "Wire", "relevant"),
+                    (server.url("/copies.xml"), "Copies", "relevant"))
+        run, summary = poll_json(cli)
+        assert run.code == 0 and summary["new_stories"] == 14
+        stored = _stored_clusters()
+        assert None not in stored.values()
+        rows = db_rows("SELECT id, title, summary, published FROM stories WHERE relevant = 1")
+        ids = dict(db_rows("SELECT id, guid FROM stories"))
+        in_one_pass = cluster([ClusterDoc(i, t, s, p, "") for i, t, s, p in rows])
+        assert _groups(stored) == _groups({ids[i]: ids[c] for i, c in in_one_pass.items()})
+        assert {stored[f"c-{i}"] for i in range(len(places))} == {
+            stored[f"w-{i}"] for i in range(len(places))}  # each copy is with its wire story
+        with sqlite3.connect(os.environ["MINEWATCH_DB"]) as conn:
+            conn.execute("UPDATE stories SET cluster_id = NULL")  # as if killed before
+        run, summary = poll_json(cli)
+        assert run.code == 0 and summary["not_modified"] == 2
+    assert _stored_clusters() == stored
+
+
 def test_keep_all_and_one_story_through_two_feeds_is_stored_once(cli, isolated):
     shared = Item("https://wire.example/story/1", "Landmine blast kills two in Cambodia")
     with feed_server() as server:
