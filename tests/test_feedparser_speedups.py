@@ -7,11 +7,14 @@ from __future__ import annotations
 import copy
 import io
 import warnings
+import xml.sax
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from xml.sax.expatreader import ExpatParser
 
 import feedparser
+import feedparser.api
 import pytest
 from feedparser.util import FeedParserDict
 
@@ -38,6 +41,9 @@ def feedparsers_own() -> Iterator[None]:
                 patch.delattr(FeedParserDict, name)
             else:
                 patch.setattr(FeedParserDict, name, method)
+        patch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", [
+            name for name in feedparser.api.PREFERRED_XML_PARSERS
+            if name != feedparser_speedups.__name__])
         yield
 
 
@@ -47,6 +53,10 @@ def test_the_shortcuts_are_in_place_once_the_parser_is_loaded() -> None:
     assert FeedParserDict.get is feedparser_speedups._get
     assert FeedParserDict.__deepcopy__ is feedparser_speedups._deepcopy
     assert ORIGINALS["get"] is not feedparser_speedups._get
+    reader = xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS)  # as feedparser asks
+    assert isinstance(reader, feedparser_speedups._WholeTextExpatParser)
+    with feedparsers_own():
+        assert type(xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS)) is ExpatParser
 
 
 def _entry() -> FeedParserDict:
