@@ -117,20 +117,22 @@ def match(doc: ClusterDoc, candidates: Sequence[tuple[ClusterDoc, int]]) -> int 
     set apart from `doc` by a conflicting fact, so a chain of near matches cannot pull a
     look-alike in.
     """
-    resolved = [(_epoch(other.published), _features_of(other), cluster_id)
-                for other, cluster_id in candidates]
-    return _best_cluster(_features_of(doc), _epoch(doc.published), resolved)
+    when = _epoch(doc.published)
+    window = WINDOW_HOURS * 3600.0
+    resolved = [(other_when, _features_of(other), cluster_id) for other, cluster_id in candidates
+                if abs(when - (other_when := _epoch(other.published))) <= window]
+    return _best_cluster(_features_of(doc), when, resolved)
 
 
 def _best_cluster(
     features: Features, when: float, candidates: Iterable[tuple[float, Features, int]]
 ) -> int | None:
-    window = WINDOW_HOURS * 3600.0
+    """The cluster `features` joins among candidates within the window of `when`."""
     best: dict[int, float] = {}
     vetoed: set[int] = set()  # a member differs in a fact: the cluster is out whatever it scores
     lead = features.lead_countries
     for other_when, other, cluster_id in candidates:
-        if cluster_id in vetoed or abs(when - other_when) > window:
+        if cluster_id in vetoed:
             continue
         other_lead = other.lead_countries  # the first fact, and the one most often differing
         if (lead and other_lead and lead.isdisjoint(other_lead)) or _facts_differ(features, other):
