@@ -236,3 +236,29 @@ def test_a_low_open_file_limit_slows_the_poll_but_fails_no_feed(isolated):
                               preexec_fn=limited)
     summary = json.loads(done.stdout)
     assert (done.returncode, summary["errors"], summary["ok"]) == (0, [], 60), done.stderr
+
+
+def test_cluster_ids_are_written_here_when_the_worker_writing_them_died(isolated):
+    """The last step hands batches of cluster ids to a worker; with its pool broken (the
+    out-of-memory killer, say), the main process writes every batch itself."""
+    import asyncio
+    from pathlib import Path
+
+    from storyfactory import fill, item
+
+    from minewatch import poll
+    from minewatch import store as store_module
+
+    stories = [item(f"s-{n}", f"Deminers clear mines near Tete {n}", "Deminers cleared mines.",
+                    f"2025-07-01T0{n}:00:00Z") for n in range(5)]
+    store = fill({"Wire": stories})
+    workers = poll._Workers(Path(os.environ["MINEWATCH_DB"]), 1)
+    workers.warm_up()
+    [pid] = [p.pid for p in workers._current()._processes.values()]
+    os.kill(pid, signal.SIGKILL)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "CLUSTER_BATCH", 2)
+        workers.cluster(store)
+    asyncio.run(workers.close())
+    clusters = store.conn.execute("SELECT cluster_id FROM stories ORDER BY id").fetchall()
+    assert len(clusters) == 5 and None not in {c for (c,) in clusters}
