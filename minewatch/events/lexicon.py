@@ -141,4 +141,6 @@ def _top_level_alternatives(pattern: str) -> list[str]:
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     text = resources.files("minewatch.events").joinpath("patterns.yaml").read_text("utf-8")
-    return parse_lexicon(yaml.safe_load(text))
+    # libyaml when PyYAML has it, as for the tagger's lexicon: 0.6 ms instead of 8 per process
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return parse_lexicon(yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
