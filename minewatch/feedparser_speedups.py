@@ -45,8 +45,8 @@ ORIGINALS = {
     name: FeedParserDict.__dict__.get(name)
     for name in ("get", "__contains__", "has_key", "__setitem__", "__deepcopy__")
 }
-_original_get = FeedParserDict.get
-_original_contains = FeedParserDict.__contains__
+_original_get = ORIGINALS["get"]
+_original_contains = ORIGINALS["__contains__"]
 
 
 def _get(self: FeedParserDict, key: Any, default: Any = None) -> Any:
@@ -80,6 +80,8 @@ def _deepcopy(self: FeedParserDict, memo: dict[int, Any]) -> FeedParserDict:
 
 
 class _WholeTextExpatParser(ExpatParser):
+    """The standard expat reader, with expat's buffer_text on."""
+
     def reset(self) -> None:
         super().reset()
         self._parser.buffer_text = True  # type: ignore[attr-defined]
