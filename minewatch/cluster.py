@@ -306,25 +306,21 @@ _UNIT, _LIGHT, _NUMBER, _NAME = 40, 16, 60, 80
 
 @lru_cache(maxsize=8192)
 def _weights(features: Features) -> tuple[dict[str, int], int, frozenset[str]]:
-    """Each token's weight, their sum, and the tokens that weigh other than one unit:
-    countries and proper names weigh most, then numbers, and light words least; a headline
-    word counts a quarter more."""
+    """The weights of the tokens that weigh other than one unit, the sum of every token's
+    weight, and those tokens: countries and proper names weigh most, then numbers, and light
+    words least; a headline word counts a quarter more (so no marked token weighs one unit)."""
     words = features.words
-    weights = dict.fromkeys(words, _UNIT)
+    weights: dict[str, int] = {}
     for token in features.names & words:
         weights[token] = _NAME
     for token in LIGHT_TOKENS & words:
         weights[token] = _LIGHT
-    for token in words:
-        mark = token[0]
-        if mark == "#":
-            weights[token] = _NUMBER
-        elif mark == "@":
-            weights[token] = _NAME
+    for token in [token for token in words if token[0] in "#@"]:
+        weights[token] = _NUMBER if token[0] == "#" else _NAME
     for token in features.title & words:
-        weights[token] = weights[token] * 5 // 4  # exact: each weight is a multiple of 4
-    marked = frozenset(token for token, weight in weights.items() if weight != _UNIT)
-    return weights, sum(weights.values()), marked
+        weights[token] = weights.get(token, _UNIT) * 5 // 4  # exact: weights are multiples of 4
+    total = _UNIT * (len(words) - len(weights)) + sum(weights.values())
+    return weights, total, frozenset(weights)
 
 
 # --- features ------------------------------------------------------------------------------
