@@ -401,6 +401,9 @@ async def _poll(
     concurrency = fetches_within_open_files(options.concurrency)
     in_flight = asyncio.Semaphore(concurrency)
     workers = _Workers(store.path, parse_workers(options.workers, len(feeds)))
+    # The client before the workers: made while they start (three processes on the cores),
+    # it took twice as long (70 ms against 35), and the first requests waited for it.
+    http = fetch.make_client(concurrency)
     if any(rows[s.url]["body_hash"] is None and not rows[s.url]["error_count"] for s in feeds):
         # A feed never read before will send a body: the workers load their tables while
         # the first answers travel, instead of after they arrive.
@@ -417,7 +420,7 @@ async def _poll(
         # A task group, not gather: when one feed cannot be stored (a full disk, say), the
         # others are cancelled before the client closes under them, rather than recorded
         # as failing with a connection error that never happened.
-        async with fetch.make_client(concurrency) as client, asyncio.TaskGroup() as group:
+        async with http as client, asyncio.TaskGroup() as group:
             for spec in feeds:
                 group.create_task(one(spec))
         workers.cluster(store)
