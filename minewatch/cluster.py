@@ -315,7 +315,7 @@ def _weights(features: Features) -> tuple[dict[str, int], int, frozenset[str]]:
         weights[token] = _NAME
     for token in LIGHT_TOKENS & words:
         weights[token] = _LIGHT
-    for token in [token for token in words if token[0] in "#@"]:
+    for token in [word for word in words if word[0] in "#@"]:  # numbers and countries
         weights[token] = _NUMBER if token[0] == "#" else _NAME
     for token in features.title & words:
         weights[token] = weights.get(token, _UNIT) * 5 // 4  # exact: weights are multiples of 4

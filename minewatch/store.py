@@ -596,7 +596,7 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
                 labelled.append((story_id, item.tags, item.events))
                 if item.relevant:
                     firsts.append((story_id, item.story.published, item.tags))
-            self.conn.executemany(  # ignored: a story the feed carried twice
+            self.conn.executemany(  # ignored where the feed is a source already
                 "INSERT OR IGNORE INTO story_feeds (story_id, feed_id, first_seen) "
                 "VALUES (?, ?, ?)", sources)
             self._insert_labels(labelled)
