@@ -232,17 +232,20 @@ def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _facts_differ(a: Features, b: Features) -> bool:
     """True when a fact shows two stories are different events, however alike they read."""
-    return (
-        _disjoint(a.lead_countries, b.lead_countries)
-        or _disjoint(a.title_countries, b.title_countries)
-        or _disjoint(a.title_stages, b.title_stages)
-        or _disjoint(a.stages, b.stages)
-        or _counts_differ(a.title_counts, b.title_counts)
-        or _counts_differ(a.counts, b.counts)
-        or _disjoint(a.years, b.years)
-        or _disjoint(a.dates, b.dates)
-        or _disjoint(a.weekdays, b.weekdays)
-        or _places_differ(a, b)
+    # Each test spelled out rather than through _disjoint: this runs for most pairs of
+    # stories a poll places, and the calls were an eighth of placing them.
+    return bool(
+        (a.lead_countries and b.lead_countries and a.lead_countries.isdisjoint(b.lead_countries))
+        or (a.title_countries and b.title_countries
+            and a.title_countries.isdisjoint(b.title_countries))
+        or (a.title_stages and b.title_stages and a.title_stages.isdisjoint(b.title_stages))
+        or (a.stages and b.stages and a.stages.isdisjoint(b.stages))
+        or (a.title_counts and b.title_counts and _counts_differ(a.title_counts, b.title_counts))
+        or (a.counts and b.counts and _counts_differ(a.counts, b.counts))
+        or (a.years and b.years and a.years.isdisjoint(b.years))
+        or (a.dates and b.dates and a.dates.isdisjoint(b.dates))
+        or (a.weekdays and b.weekdays and a.weekdays.isdisjoint(b.weekdays))
+        or (a.places and b.places and _places_differ(a, b))
     )
 
 
