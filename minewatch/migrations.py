@@ -197,9 +197,18 @@ def m007_fts_merges_sixteen(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO stories_fts (stories_fts, rank) VALUES ('automerge', 16)")
 
 
+def m008_index_unplaced_stories(db: sqlite_utils.Database) -> None:
+    """The relevant stories still waiting for a cluster, in time order, as each poll reads
+    them. Through the cluster_id index, that read also visited every story that is not
+    relevant (their cluster_id is NULL too): 13 ms a poll with 17,500 of them, growing with
+    the database, even when nothing was waiting. Only waiting stories are in this index."""
+    db.execute("CREATE INDEX stories_unplaced ON stories(published) "
+               "WHERE relevant = 1 AND cluster_id IS NULL")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_initial, m002_tag_firsts, m003_weighted_rank, m004_index_stories_per_feed,
-    m005_feeds_listed, m006_feeds_keep, m007_fts_merges_sixteen,
+    m005_feeds_listed, m006_feeds_keep, m007_fts_merges_sixteen, m008_index_unplaced_stories,
 ]
 
 

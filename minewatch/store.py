@@ -84,6 +84,11 @@ WAL_CHECKPOINT_PAGES = 10_000
 # Stories placed into clusters per batch of cluster ids written (see Store.place_pending)
 CLUSTER_BATCH = 500
 
+# The stories waiting for a cluster are read through their own index (migration m008), named:
+# without statistics, SQLite's planner prefers the cluster_id index, which also holds every
+# story that is not relevant.
+_UNPLACED = "INDEXED BY stories_unplaced"
+
 
 def _connect(target: str, path: Path, *, writable: bool) -> sqlite3.Connection:
     """A connection to `target` (the path, or a read-only URI for it), set up and migrated."""
@@ -699,11 +704,13 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         Each batch may commit on its own: should the rest never be stored, the next poll
         places those stories against the ones stored, which is where they would have been."""
         waiting = "s.relevant = 1 AND s.cluster_id IS NULL"
-        if not self.conn.execute(f"SELECT 1 FROM stories s WHERE {waiting} LIMIT 1").fetchone():
+        if not self.conn.execute(
+            f"SELECT 1 FROM stories s {_UNPLACED} WHERE {waiting} LIMIT 1"
+        ).fetchone():
             return  # and a poll with nothing new never loads the clusterer
         from minewatch import cluster
 
-        pending = self._cluster_docs(waiting, [])
+        pending = self._cluster_docs(waiting, [], _UNPLACED)
         if not pending:
             return
         window = timedelta(hours=cluster.WINDOW_HOURS)
@@ -723,14 +730,15 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         with self.transaction():
             self.conn.executemany("UPDATE stories SET cluster_id = ? WHERE id = ?", assigned)
 
-    def _cluster_docs(self, where: str, params: list[Any]) -> list[tuple[Any, int]]:
+    def _cluster_docs(self, where: str, params: list[Any], index: str = ""
+                      ) -> list[tuple[Any, int]]:
         from minewatch.cluster import ClusterDoc
 
         rows = self.conn.execute(  # the text only where no stored features stand for it
             "SELECT s.id, s.published, s.fingerprint, s.cluster_id, "
             "CASE WHEN s.fingerprint IS NULL THEN s.title ELSE '' END AS title, "
             "CASE WHEN s.fingerprint IS NULL THEN s.summary ELSE '' END AS summary, "
-            "COALESCE(f.name, f.url, '') AS source FROM stories s "
+            f"COALESCE(f.name, f.url, '') AS source FROM stories s {index} "
             f"LEFT JOIN feeds f ON f.id = s.feed_id WHERE {where} ORDER BY s.published, s.id",
             params,
         )

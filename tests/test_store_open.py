@@ -71,3 +71,33 @@ def test_the_full_text_index_merges_its_segments_sixteen_at_a_time(tmp_path: Pat
         assert reopened.conn.execute(setting).fetchone()[0] == 16
     finally:
         reopened.close()
+
+
+def test_stories_waiting_for_a_cluster_are_read_through_their_own_index(tmp_path: Path):
+    """Every story that is not relevant has no cluster either: read through the cluster_id
+    index, the waiting ones cost a visit to each of those (see migration m008). A database
+    from before gets the index on opening, and it holds only the waiting stories."""
+    path = tmp_path / "m.db"
+    store = open_store(path, create=True)
+    store.conn.execute("DROP INDEX stories_unplaced")
+    store.conn.execute("DELETE FROM _migrations WHERE name = 'm008_index_unplaced_stories'")
+    store.conn.executemany(
+        "INSERT INTO stories (key, title, summary, published, first_seen, relevant, cluster_id) "
+        "VALUES (?, 't', 's', ?, ?, ?, ?)",
+        [(f"k{i}", f"2026-01-{1 + i % 28:02d}T00:00:00Z", "2026-01-01T00:00:00Z", i % 3 == 0,
+          i if i % 9 == 0 else None) for i in range(90)],
+    )
+    store.close()
+    reopened = open_store(path)
+    try:
+        waiting = reopened.conn.execute(
+            "SELECT id FROM stories INDEXED BY stories_unplaced "
+            "WHERE relevant = 1 AND cluster_id IS NULL ORDER BY published, id").fetchall()
+        expected = reopened.conn.execute(
+            "SELECT id FROM stories NOT INDEXED "
+            "WHERE relevant = 1 AND cluster_id IS NULL ORDER BY published, id").fetchall()
+        assert waiting == expected and len(expected) == 20
+        placed = sum(len(batch) for batch in reopened.place_pending())
+        assert placed == 20
+    finally:
+        reopened.close()
