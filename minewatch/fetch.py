@@ -299,7 +299,10 @@ class _Fetch:
             inflater.check_complete()
         body = b"".join(chunks)
         if unknown and body and not opens_like_a_document(body):
-            raise httpx.DecodingError(f"unsupported content encoding: {', '.join(unknown)}")
+            # named as sent, unless what was sent is no printable name (a stray escape sequence)
+            named = [name for name in unknown if _header_safe(name) and len(name) <= 40]
+            raise httpx.DecodingError("unsupported content encoding"
+                                      + (f": {', '.join(named)}" if named else ""))
         return body
 
 

@@ -363,6 +363,19 @@ def test_an_encoding_we_never_asked_for_is_not_decoded(server: FeedServer):
     assert (result.outcome, result.error) == ("failed", "unsupported content encoding: br")
 
 
+def test_an_encoding_without_a_printable_name_is_not_repeated_in_the_error(server: FeedServer):
+    """The error is stored and shown on every poll: a stray escape sequence where the name of
+    an encoding belongs is left out of it."""
+    server.route("/rss", b"\x1b\x7f\x00\x00" + bytes(range(256)) * 4,
+                 headers={"Content-Encoding": "br, x-\x9b31m"})
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "unsupported content encoding: br")
+    server.route("/rss", b"\x1b\x7f\x00\x00" + bytes(range(256)) * 4,
+                 headers={"Content-Encoding": "\x9b2J"})
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.error) == ("failed", "unsupported content encoding")
+
+
 def test_corrupt_gzip(server: FeedServer):
     server.route("/rss", b"\x1f\x8b\x08\x00garbage" * 10, headers={"Content-Encoding": "gzip"})
     result = fetch(server.url("/rss"))
