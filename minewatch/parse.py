@@ -170,6 +170,14 @@ _UTF16_32_MARKERS = (
     (b"<\x00?\x00", "utf-16-le"),
 )
 _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, application/rss+xml
+# A media type as RFC 6838 spells one: what a server sends in its place (bytes at random, an
+# escape sequence) is no name to store in the feed's error and show on every poll.
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+
+
+def _kind_of_body(mime: str) -> str:
+    """The content type a body that is no feed came with, for its error: "image/png"."""
+    return mime if _MEDIA_TYPE.fullmatch(mime) else "unknown format"
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
 _BYTES_DECLARATION = re.compile(_XML_DECLARATION.pattern.encode())
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
@@ -212,11 +220,11 @@ def _parse_xml_feed(
     if not entries:
         if not _XML_TYPE.search(mime) and not body.lstrip(BLANK_BYTES).startswith(b"<"):
             # an image, a PDF or a plain-text message: no XML was broken, there was none
-            raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
+            raise NotAFeed(f"not a feed: {_kind_of_body(mime)}")
         if problem and problem.startswith("invalid xml"):
             raise NotAFeed(problem)
         if not result.get("version"):
-            raise NotAFeed(f"not a feed: {mime or 'unknown format'}")
+            raise NotAFeed(f"not a feed: {_kind_of_body(mime)}")
     cut_short = _ends_early(result.get("bozo_exception"))
     if cut_short:  # the last entry may have been cut inside: keep only those closed
         entries = entries[: len(_ENTRY_CLOSED.findall(data))]
@@ -497,8 +505,11 @@ def _advertised_feed(page: bytes, base: str) -> str | None:
             href = html.unescape(attrs.get(b"href", b"").decode("utf-8", errors="replace"))
             found = absolute_url(href, base)
             if found:
-                return found
+                return found if len(found) <= _LONGEST_NAMED_FEED else None
     return None
+
+
+_LONGEST_NAMED_FEED = 500  # characters: a longer address would swamp the feed's error line
 
 
 # ---------------------------------------------------------------- JSON Feed

@@ -216,6 +216,36 @@ def test_an_impossible_iso_date_is_a_missing_one_not_another_day(date: str):
         assert (story.published, story.date_estimated) == (FETCHED_AT, True), mime
 
 
+@pytest.mark.parametrize(("content_type", "named"), [
+    ("image/PNG", "image/png"),
+    ("application/vnd.ms-excel; charset=x", "application/vnd.ms-excel"),
+    ("text/\x9b31m\x1b[31mred\x07", "unknown format"),
+    ("\xaa\x95v\xad`", "unknown format"),
+    ("", "unknown format"),
+])
+def test_a_body_that_is_no_feed_is_named_by_its_content_type_only_when_it_is_one(
+        content_type: str, named: str):
+    """The error is stored on the feed and shown on every poll: bytes a server sends where
+    a media type belongs are not repeated there."""
+    with pytest.raises(NotAFeed) as caught:
+        parse(b"hello world, not a feed at all", content_type)
+    assert str(caught.value) == f"not a feed: {named}"
+
+
+def test_a_page_that_points_to_a_feed_names_it_unless_the_address_is_unreadable():
+    def error(href: str) -> str:
+        page = (f'<html><head><link rel="alternate" type="application/rss+xml" href="{href}">'
+                "</head><body>home</body></html>").encode()
+        with pytest.raises(NotAFeed) as caught:
+            parse(page, "text/html")
+        return str(caught.value)
+
+    assert error("/feed.xml") == (
+        "not a feed: text/html (the page points to a feed: https://feeds.example.org/feed.xml)")
+    for unreadable in ("/feed\x1b[31m.xml", "/f\u009b2J.xml", "/" + "a" * 600):
+        assert error(unreadable) == "not a feed: text/html", unreadable
+
+
 def test_comments_before_the_first_tag_are_skipped_in_linear_time():
     page = b"<!-- a -->\n" * 100 + b"<!DOCTYPE html><html><body>home</body></html>"
     with pytest.raises(NotAFeed, match="^not a feed: text/html$"):
