@@ -424,8 +424,15 @@ def _bozo_sentence(exc: object) -> str | None:
     return f"invalid xml: {exc}"
 
 
+def _records(entry: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """feedparser's list of records under `key` ("links", "content"). An element of that name
+    which a feed makes up (<links>india</links>) leaves its text there instead: no records."""
+    value = dict.get(entry, key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _first_content(entry: dict[str, Any]) -> str | None:
-    for content in dict.get(entry, "content") or ():
+    for content in _records(entry, "content"):
         value = content.get("value")
         if value:
             return value
@@ -440,7 +447,7 @@ def _entry_link(entry: dict[str, Any]) -> str | None:
         link = None
     if link:
         return link
-    for candidate in dict.get(entry, "links") or ():
+    for candidate in _records(entry, "links"):
         if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
             return candidate["href"]
     return None
