@@ -296,7 +296,7 @@ def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
         data = convert_to_utf8(headers, body.lstrip(), outcome)
     except UnicodeDecodeError:  # feedparser trips on an encoding name that is not text itself
         outcome = {}
-        data = convert_to_utf8(headers, _BYTES_DECLARATION.sub(b"", body.lstrip(), 1), outcome)
+        data = convert_to_utf8(headers, _without_declared_encoding(body.lstrip()), outcome)
     warning = None
     exc = outcome.get("bozo_exception")
     if isinstance(exc, feedparser.CharacterEncodingOverride):
@@ -304,6 +304,22 @@ def _to_utf8(body: bytes, headers: dict[str, str]) -> tuple[bytes, str | None]:
     if _is_latin1(outcome.get("encoding") or "") and re.search(rb"\xc2[\x80-\x9f]", data):
         data = data.decode("utf-8").translate(_C1_AS_CP1252).encode("utf-8")
     return data, warning
+
+
+# Where feedparser reads the encoding a body declares: the first line, when it opens with a
+# processing instruction (an XML declaration or not), up to the line's last "?>".
+_DECLARED_ENCODING = re.compile(rb"^<\?.*encoding=['\"](.*?)['\"].*\?>")
+
+
+def _without_declared_encoding(body: bytes) -> bytes:
+    """The body without its XML declaration, and without the name of an encoding that a
+    processing instruction opening it declares in bytes that are no text: feedparser raised
+    UnicodeDecodeError on a declaration mangled in transfer (a stray byte before "xml")."""
+    body = _BYTES_DECLARATION.sub(b"", body, 1)
+    found = _DECLARED_ENCODING.match(body)
+    if found:
+        return body[:found.start(1)] + body[found.end(1):]
+    return body
 
 
 def _decode_by_bom(body: bytes) -> str | None:

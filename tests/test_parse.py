@@ -246,6 +246,20 @@ def test_a_page_that_points_to_a_feed_names_it_unless_the_address_is_unreadable(
         assert error(unreadable) == "not a feed: text/html", unreadable
 
 
+@pytest.mark.parametrize("opening", [
+    b'<?xml version="1.0" encoding="utf\xba8"?>',  # the declaration's name is no text
+    b'<?pi encoding="\xba"?>',  # nor is that of another instruction where it would stand
+    b'<?\x05xml version="1.0" encoding="+j&\xbawindows-1251"?>',  # mangled in transfer
+])
+def test_an_encoding_declared_in_bytes_that_are_no_text_is_passed_over(opening: bytes):
+    """feedparser decodes the name it finds in the first line's instruction as UTF-8, and
+    raised UnicodeDecodeError: the feed failed with "parsing failed" whatever it held."""
+    body = opening + ('<rss version="2.0"><channel><title>t</title><item><title>Mine caf\xe9'
+                      "</title><link>https://x.example/1</link></item></channel></rss>"
+                      ).encode("latin-1")
+    assert [story.title for story in parse(body).stories] == ["Mine café"]
+
+
 def test_comments_before_the_first_tag_are_skipped_in_linear_time():
     page = b"<!-- a -->\n" * 100 + b"<!DOCTYPE html><html><body>home</body></html>"
     with pytest.raises(NotAFeed, match="^not a feed: text/html$"):
