@@ -230,17 +230,17 @@ def _parse_xml_feed(
         entries = entries[: len(_ENTRY_CLOSED.findall(data))]
     for entry in entries:
         builder.add(
-            title=dict.get(entry, "title"),
-            summary=dict.get(entry, "summary"),
+            title=_text(entry, "title"),
+            summary=_text(entry, "summary"),
             content=_first_content(entry),
             link=_entry_link(entry),
-            guid=dict.get(entry, "id"),
+            guid=_text(entry, "id"),
             published=_entry_date(entry),
         )
     feed = result.get("feed") or {}
     return ParsedFeed(
         stories=builder.stories(),
-        title=clean_text(dict.get(feed, "title")) or None,
+        title=clean_text(_text(feed, "title")) or None,
         version=result.get("version") or None,
         warning=problem or encoding_warning,
         cut_short=cut_short,
@@ -440,23 +440,34 @@ def _bozo_sentence(exc: object) -> str | None:
     return f"invalid xml: {exc}"
 
 
+# feedparser keeps an element it does not know under the element's name, and an element of a
+# name it uses itself then takes the place of its own value: <links>india</links> leaves text
+# where the list of links belongs, and a <link> after it leaves its attributes where the
+# address belongs. A value of another type than expected counts as absent.
+
+
+def _text(record: dict[str, Any], key: str) -> str | None:
+    """feedparser's text under `key`, or None."""
+    value = dict.get(record, key)
+    return value if isinstance(value, str) else None
+
+
 def _records(entry: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    """feedparser's list of records under `key` ("links", "content"). An element of that name
-    which a feed makes up (<links>india</links>) leaves its text there instead: no records."""
+    """feedparser's list of records under `key` ("links", "content")."""
     value = dict.get(entry, key)
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def _first_content(entry: dict[str, Any]) -> str | None:
     for content in _records(entry, "content"):
-        value = content.get("value")
+        value = _text(content, "value")
         if value:
             return value
     return None
 
 
 def _entry_link(entry: dict[str, Any]) -> str | None:
-    link = dict.get(entry, "link")
+    link = _text(entry, "link")
     if link and dict.get(entry, "guidislink") and not _looks_like_address(link.strip()):
         # RSS takes a guid for the link unless told otherwise; a guid such as "1234" or
         # "post-17" is an id, not an address to resolve against the feed's
@@ -464,8 +475,9 @@ def _entry_link(entry: dict[str, Any]) -> str | None:
     if link:
         return link
     for candidate in _records(entry, "links"):
-        if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
-            return candidate["href"]
+        href = _text(candidate, "href")
+        if candidate.get("rel", "alternate") == "alternate" and href:
+            return href
     return None
 
 
@@ -476,7 +488,7 @@ def _looks_like_address(guid: str) -> bool:
 
 def _entry_date(entry: dict[str, Any]) -> datetime | None:
     for field in ("published", "updated", "created"):
-        raw = dict.get(entry, field)
+        raw = _text(entry, field)
         if raw and (match := _SLASHED_DATE.match(raw.strip())):
             return _slashed_date(match)
         if raw and _impossible_iso_date(raw):
