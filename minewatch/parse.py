@@ -173,11 +173,6 @@ _XML_TYPE = re.compile(r"(?:^|[/+])xml$")  # text/xml, application/xml, applicat
 # A media type as RFC 6838 spells one: what a server sends in its place (bytes at random, an
 # escape sequence) is no name to store in the feed's error and show on every poll.
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-
-
-def _kind_of_body(mime: str) -> str:
-    """The content type a body that is no feed came with, for its error: "image/png"."""
-    return mime if _MEDIA_TYPE.fullmatch(mime) else "unknown format"
 _XML_DECLARATION = re.compile(r"^<\?xml[^>]*?>")
 _BYTES_DECLARATION = re.compile(_XML_DECLARATION.pattern.encode())
 _UTF8_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
@@ -190,6 +185,11 @@ _C1_AS_CP1252 = {
     for code in range(0x80, 0xA0)
     if code not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
+
+
+def _kind_of_body(mime: str) -> str:
+    """The content type a body that is no feed came with, for its error: "image/png"."""
+    return mime if _MEDIA_TYPE.fullmatch(mime) else "unknown format"
 
 
 def _parse_xml_feed(
