@@ -16,6 +16,7 @@ against given candidates, `cluster()` a whole batch.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from bisect import bisect_left, bisect_right
@@ -587,6 +588,8 @@ def _add_number(raw: str, tokens: list[str], index: int, counts: set[str], years
         years.add(value)
     elif not _is_duration(tokens, index):
         number = float(value) * _MULTIPLIERS.get(following, 1)
+        if not math.isfinite(number):  # 309 digits and more: no count anyone reports
+            return ""
         token = "#" + (str(int(number)) if number == int(number) else str(number))
         counts.add(token)
         return token
@@ -678,16 +681,12 @@ def _holds_any(lowered: str, words: Iterable[str]) -> bool:
 def _mark_countries(text: str) -> str:
     """Replace country names, demonyms and capitals by one marker word per country."""
     if _holds_any(text.lower(), LEGISLATURES):
-        text = LEGISLATURE_PATTERN.sub(
-            lambda m: f"{_COUNTRY_MARK}{LEGISLATURES[m.group(0).lower()]} parliament", text
-        )
+        text = LEGISLATURE_PATTERN.sub(_legislature_marker, text)
     text = ABBREVIATIONS.sub(lambda m: f" {_COUNTRY_MARK}{ABBREVIATION_CODES[m.group(0)]} ",
                                  text)
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer: offsets would drift
-        return COUNTRY_PATTERN.sub(
-            lambda m: f"{_COUNTRY_MARK}{COUNTRY_CODES[m.group(0).lower()]}", text
-        )
+        return COUNTRY_PATTERN.sub(_country_marker, text)
     pieces: list[str] = []
     done = 0
     for start, end in _country_spans(lowered):
@@ -695,6 +694,23 @@ def _mark_countries(text: str) -> str:
         done = end
     pieces.append(text[done:])
     return "".join(pieces)
+
+
+def _country_marker(found: re.Match[str]) -> str:
+    code = COUNTRY_CODES.get(_matched_name(found))
+    return f"{_COUNTRY_MARK}{code}" if code else found.group(0)
+
+
+def _legislature_marker(found: re.Match[str]) -> str:
+    code = LEGISLATURES.get(_matched_name(found))
+    return f"{_COUNTRY_MARK}{code} parliament" if code else found.group(0)
+
+
+def _matched_name(found: re.Match[str]) -> str:
+    """The table's key for a name a case-blind pattern matched. `re` matches "İ" as "i", but
+    its lower case is "i" and a combining dot; the letters `re` also takes for others ("ſ"
+    for "s", the Kelvin sign for "k") find no key and leave the text as it is."""
+    return found.group(0).lower().replace("i\u0307", "i")
 
 
 def _country_spans(lowered: str) -> list[tuple[int, int]]:

@@ -186,6 +186,20 @@ def test_capitals_demonyms_and_parliaments_name_the_country():
     assert analyse("Mines near us", "").title_countries == frozenset()
 
 
+def test_names_beside_a_letter_whose_lower_case_is_longer_still_name_the_country():
+    """With "İ" in a text, countries are found by the case-blind pattern, which matches "İ"
+    as "i": the name it matched was looked up as "i" with a combining dot, and raised."""
+    assert analyse("İstanbul talks: Israelİ fans sue", "").title_countries == {"@il"}
+    assert analyse("Riigikogu and RİİGİKOGU vote in İzmir", "").title_countries == {"@ee"}
+    assert analyse("Ruſsia in İzmir", "").title_countries == frozenset()  # "ſ" is no "s" here
+
+
+def test_a_number_too_large_for_a_float_is_no_count():
+    features = analyse("Landmine kills three", "Serial " + "9" * 400 + " and 1" + "0" * 300
+                       + " billion dollars.")
+    assert features.counts == {"#3"}
+
+
 def test_synonyms_fold_into_one_concept():
     a = analyse("Finland to quit the Ottawa Convention", "")
     b = analyse("Finland leaving the mine ban treaty", "")
