@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from minewatch.errors import UsageError
 
-_SPAN_PART = r"(\d+(?:\.\d+)?)\s*([smhdw])"
-_SPAN = re.compile(rf"^\s*(?:{_SPAN_PART}\s*)+$", re.IGNORECASE)
-_SPAN_PARTS = re.compile(_SPAN_PART, re.IGNORECASE)
+# The units spelled out in both cases: a case-blind pattern also takes "ſ" for an "s", which
+# names no unit.
+_SPAN_PART = r"(\d+(?:\.\d+)?)\s*([smhdwSMHDW])"
+_SPAN = re.compile(rf"^\s*(?:{_SPAN_PART}\s*)+$")
+_SPAN_PARTS = re.compile(_SPAN_PART)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 WHEN_HINT = (
     "use a date (2024-11-20), a timestamp (2024-11-20T08:00) or a span back from now (24h, 7d)"

@@ -44,7 +44,8 @@ def test_spans_read_alone_or_combined(text: str, seconds: float) -> None:
     assert parse_span(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["30", "h", "1h30", "1h-30m", "hourly", "PT1H", "9" * 200 + "s"])
+@pytest.mark.parametrize("text", ["30", "h", "1h30", "1h-30m", "hourly", "PT1H", "9" * 200 + "s",
+                                  "3\u017f", "3\u212a"])  # a long s, the Kelvin sign: no units
 def test_what_is_not_a_span(text: str) -> None:
     assert parse_span(text) is None
 
