@@ -20,6 +20,7 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer ships click insid
 from minewatch.cli import core, feeds, reports, watch  # noqa: F401  (they register commands)
 from minewatch.cli.common import app, close_stores
 from minewatch.errors import MinewatchError
+from minewatch.textclean import terminal_safe
 
 __all__ = ["app", "main", "run"]
 
@@ -27,6 +28,9 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C (128 + SIGINT)
 TERMINATED = 143  # 128 + SIGTERM
 _FULL_OR_FAILING = (errno.ENOSPC, errno.EDQUOT, errno.EIO)  # database errors come as sqlite3's
+# Paths the system refuses to look up, wherever a command first touches them (`--db`,
+# `--feeds`, a file to import): a name over its length limit, or a loop of symbolic links.
+_UNUSABLE_PATHS = (errno.ENAMETOOLONG, errno.ELOOP)
 
 
 def main() -> None:
@@ -71,6 +75,12 @@ def run() -> NoReturn:
                 os.write(2, f"{_output_trouble(exc)}\n".encode())
             code = code or 1
     os._exit(code)
+
+
+def _path_shown(path: object) -> str:
+    """A path for an error line: shortened, and nothing in it that a terminal would act on."""
+    text = terminal_safe(os.fsdecode(path) if isinstance(path, str | bytes) else str(path))
+    return text if len(text) <= 80 else f"{text[:60]}...{text[-17:]}"
 
 
 def _output_trouble(exc: OSError) -> str:
@@ -134,6 +144,9 @@ def _run() -> None:
         if isinstance(exc, OSError) and exc.errno in _FULL_OR_FAILING:  # the output's disk
             typer.echo(_output_trouble(exc), err=True)
             sys.exit(1)
+        if isinstance(exc, OSError) and exc.errno in _UNUSABLE_PATHS:  # a path given to us
+            typer.echo(f"minewatch: {_path_shown(exc.filename)}: {exc.strerror}", err=True)
+            sys.exit(2)
         if os.environ.get("MINEWATCH_DEBUG"):
             raise
         typer.echo(f"minewatch: internal error: {exc!r} (MINEWATCH_DEBUG=1 shows more)", err=True)
