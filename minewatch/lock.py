@@ -18,7 +18,10 @@ from minewatch.errors import LockHeldError, UsageError
 
 @contextmanager
 def poll_lock(db_path: Path) -> Iterator[None]:
-    real = db_path.resolve()  # a symlink and its target are one database, and one lock
+    try:
+        real = db_path.resolve()  # a symlink and its target are one database, and one lock
+    except RuntimeError:  # pathlib's word for a loop of symbolic links
+        raise UsageError(f"{db_path} is a loop of symbolic links: give --db a file") from None
     lock_path = real.with_name(real.name + ".lock")
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)

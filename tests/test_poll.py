@@ -548,6 +548,16 @@ def test_second_poll_exits_3_while_the_lock_is_held(cli, isolated, monkeypatch, 
         holder.stdout.close()
 
 
+def test_a_database_path_that_loops_through_symbolic_links_is_one_line(cli, isolated):
+    (isolated / "a.db").symlink_to(isolated / "b.db")
+    (isolated / "b.db").symlink_to(isolated / "a.db")
+    write_feeds(isolated, ("http://127.0.0.1:9/wire.xml", "Wire", "relevant"))
+    run = cli("--db", str(isolated / "a.db"), "poll")
+    assert run.code == 2
+    loop = isolated / "a.db"
+    assert run.err == f"minewatch: {loop} is a loop of symbolic links: give --db a file\n"
+
+
 def test_hostile_titles_are_stored_clean_and_shown_literally(cli, isolated):
     items = [Item("h-1", "\x1b[31mRed\x1b[0m mines [bold]alert[/bold] \u202eevil"),
              Item("h-2", "<b>Bold</b> &amp; anti-tank mines")]
