@@ -156,6 +156,8 @@ def _parse_safely(data: bytes) -> ET.Element:
         root = ET.fromstring(_without_doctype(data))
     except ET.ParseError as exc:
         raise UsageError(f"not an OPML file: {exc}") from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise UsageError(f"not an OPML file: {exc}") from None
     return root
 
 

@@ -100,8 +100,9 @@ def test_unfetchable_outlines_are_left_out_and_names_cleaned():
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"   ", b"not xml at all", b"<opml><body>", b"\xff\xfe\x00"],
-    ids=["empty", "blank", "text", "unclosed", "bad-utf16"],
+    [b"", b"   ", b"not xml at all", b"<opml><body>", b"\xff\xfe\x00",
+     b'<?xml version="1.0" encoding="UTF-99"?><opml version="2.0"><body/></opml>'],
+    ids=["empty", "blank", "text", "unclosed", "bad-utf16", "unknown-encoding"],
 )
 def test_garbage_is_a_usage_error(data: bytes):
     with pytest.raises(UsageError, match="^not an OPML file: "):
