@@ -38,13 +38,13 @@ def default_feeds_text() -> str:
 
 
 def load_feeds(path: Path) -> list[FeedSpec]:
-    if not path.exists():
-        raise ConfigError(
-            f"feeds file not found: {path} (write the default list with `minewatch feeds init`)"
-        )
     try:
         data = read_limited(path, str(path), "a feeds file")
-    except OSError as exc:
+    except FileNotFoundError:
+        raise ConfigError(
+            f"feeds file not found: {path} (write the default list with `minewatch feeds init`)"
+        ) from None
+    except OSError as exc:  # a folder, no permission, a loop of symbolic links
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     return parse_feeds(_decoded(data, path), str(path))
 

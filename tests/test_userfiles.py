@@ -28,6 +28,16 @@ def test_a_huge_feeds_file_is_refused_without_reading_it_all(cli, isolated: Path
     assert run.err == "minewatch: feeds.yaml: over 64 MB, too large to be a feeds file\n"
 
 
+def test_a_feeds_file_that_is_missing_or_cannot_be_read_is_told_apart(cli, isolated: Path):
+    run = cli("poll")
+    assert run.code == 2 and run.err.startswith("minewatch: feeds file not found: feeds.yaml")
+    (isolated / "feeds.yaml").symlink_to(isolated / "loop.yaml")
+    (isolated / "loop.yaml").symlink_to(isolated / "feeds.yaml")
+    run = cli("poll")  # a loop of links is there, and no file "not found"
+    assert (run.code, run.err) == (
+        2, "minewatch: feeds.yaml: cannot read: Too many levels of symbolic links\n")
+
+
 def test_feeds_init_names_a_place_it_cannot_write_in_one_line(cli, isolated: Path):
     run = cli("feeds", "init", str(isolated / "no" / "such" / "feeds.yaml"))
     assert (run.code, run.err) == (2, f"minewatch: cannot write {isolated}/no/such/feeds.yaml: "
