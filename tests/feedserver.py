@@ -65,6 +65,7 @@ class FeedServer:
     def __init__(self, tls_cert: Path | None = None) -> None:
         self.routes: dict[str, Route | Callable[[RecordedRequest], Route]] = {}
         self.requests: list[RecordedRequest] = []
+        self.connections = 0  # accepted so far: requests over a kept-alive one add none
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _make_handler(self))
@@ -181,6 +182,11 @@ def _make_handler(server: FeedServer) -> type[http.server.BaseHTTPRequestHandler
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            with server._lock:
+                server.connections += 1
 
         def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
             headers = {name.lower(): value for name, value in self.headers.items()}

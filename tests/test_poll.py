@@ -614,3 +614,18 @@ def test_a_timeout_that_is_no_number_of_seconds_is_refused(cli, value):
     assert run.code == 2 and run.out == ""
     assert run.err.startswith("minewatch: Invalid value for '--timeout'")
     assert len(run.err.strip().splitlines()) == 1
+
+
+def test_feeds_of_one_host_share_its_connections(cli, isolated):
+    """A publisher serving many feeds answers them over the connections its first answers
+    opened: no more connections than requests run at once, not one per feed."""
+    feeds = 48
+    with feed_server() as server:
+        for n in range(feeds):
+            story = Item(f"f{n}-1", "Markets rise", summary=OFF_TOPIC_SUMMARY)
+            server.route(f"/f{n}.xml", rss([story]), delay=0.02)
+        write_feeds(isolated, *[(server.url(f"/f{n}.xml"), f"F{n}", "all") for n in range(feeds)])
+        run, summary = poll_json(cli, "--concurrency", "8")
+        connections = server.connections
+    assert run.code == 0 and summary["ok"] == feeds
+    assert connections <= 8
