@@ -22,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -381,9 +381,19 @@ def run_poll(
     progress: Callable[[FeedOutcome], None] | None = None,
 ) -> PollReport:
     started = iso(now_utc())
+    store.restore_query_indexes()  # should an earlier first poll have been stopped early
+    deferred = store.defer_query_indexes()
     run_id = store.start_run(started)
-    with _fewer_collections():
-        report = asyncio.run(_poll(store, feeds, options, progress))
+    try:
+        with _fewer_collections():
+            report = asyncio.run(_poll(store, feeds, options, progress))
+    except BaseException:
+        if deferred:
+            with suppress(sqlite3.Error):  # the error that stopped the poll is the one to tell
+                store.restore_query_indexes()
+        raise
+    if deferred:
+        store.restore_query_indexes()
     store.finish_run(run_id, iso(now_utc()), report.summary())
     return report
 

@@ -16,6 +16,8 @@ import pytest
 from feedgen import Item, feeds_yaml, rss
 from feedserver import feed_server
 
+from minewatch.store import QUERY_INDEXES
+
 FEEDS = 12
 
 
@@ -52,6 +54,14 @@ def wait_for_the_fast_half(db: str) -> None:
         time.sleep(0.1)
 
 
+def indexes(db: str) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        names = {name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    return names
+
+
 def test_poll_killed_mid_way_loses_nothing_and_the_next_poll_completes(isolated):
     db = os.environ["MINEWATCH_DB"]
     with feed_server() as server:
@@ -70,6 +80,12 @@ def test_poll_killed_mid_way_loses_nothing_and_the_next_poll_completes(isolated)
         assert all(c == 20 for (c,) in counts)
         first = stored(db)
         assert first >= (FEEDS // 2) * 20
+        # the first poll left the query indexes to its end: searches read the tables whole
+        assert not indexes(db) & set(QUERY_INDEXES)
+        search = subprocess.run([sys.executable, "-m", "minewatch", "search", "district",
+                                 "--format", "json", "--limit", "500"],
+                                capture_output=True, text=True, timeout=60)
+        assert search.returncode == 0 and len(json.loads(search.stdout)) == first
         for n in range(FEEDS // 2, FEEDS):
             server.route(f"/f{n}.xml", rss([Item(f"f{n}-{i}", f"Mines cleared in district "
                                                  f"{n}-{i}") for i in range(20)]))
@@ -78,6 +94,7 @@ def test_poll_killed_mid_way_loses_nothing_and_the_next_poll_completes(isolated)
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)["new_stories"] == FEEDS * 20 - first
         assert stored(db) == FEEDS * 20
+        assert set(QUERY_INDEXES) <= indexes(db)  # the next poll built them
 
 
 def children(parent: int) -> list[int]:
@@ -180,6 +197,10 @@ def test_a_stopped_poll_says_so_in_one_line_and_keeps_whole_feeds(isolated, sent
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         counts = conn.execute("SELECT COUNT(*) FROM story_feeds GROUP BY feed_id").fetchall()
     assert counts and all(c == 20 for (c,) in counts)
+    # Interrupted, a first poll builds the query indexes before it ends; SIGTERM ends it at
+    # once, as SIGKILL would, and leaves them to the next poll
+    built = set(QUERY_INDEXES) & indexes(db)
+    assert built == (set(QUERY_INDEXES) if sent == signal.SIGINT else set())
 
 
 def test_two_polls_at_once_and_a_search_while_one_writes(isolated):

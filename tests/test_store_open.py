@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,13 @@ import pytest
 
 from minewatch.errors import UsageError
 from minewatch.lock import poll_lock
-from minewatch.store import WAL_CHECKPOINT_PAGES, _connect, _read_only_uri, open_store
+from minewatch.store import (
+    QUERY_INDEXES,
+    WAL_CHECKPOINT_PAGES,
+    _connect,
+    _read_only_uri,
+    open_store,
+)
 
 
 def test_the_read_only_connection_reads_and_refuses_writes(tmp_path: Path):
@@ -99,5 +106,51 @@ def test_stories_waiting_for_a_cluster_are_read_through_their_own_index(tmp_path
         assert waiting == expected and len(expected) == 20
         placed = sum(len(batch) for batch in reopened.place_pending())
         assert placed == 20
+    finally:
+        reopened.close()
+
+
+def _index_statements(store) -> dict[str, str]:
+    return dict(store.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+
+
+def test_query_indexes_wait_for_the_end_of_a_first_load_and_come_back_as_they_were(
+        tmp_path: Path):
+    """Into a database with no stories the query indexes are dropped, their statements kept
+    beside the data, and built back from them; a database with stories keeps them."""
+    store = open_store(tmp_path / "m.db", create=True)
+    try:
+        before = _index_statements(store)
+        assert set(QUERY_INDEXES) <= set(before)
+        assert store.defer_query_indexes() is True
+        assert not set(_index_statements(store)) & set(QUERY_INDEXES)
+        store.conn.execute(
+            "INSERT INTO stories (key, title, summary, published, first_seen, relevant) "
+            "VALUES ('k', 't', 's', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1)")
+        assert store.defer_query_indexes() is False  # nothing more to drop, and not empty
+        store.restore_query_indexes()
+        assert _index_statements(store) == before
+        assert store.get_meta("deferred_indexes") is None
+        assert store.defer_query_indexes() is False  # stories are stored: they stay
+        assert _index_statements(store) == before
+    finally:
+        store.close()
+
+
+def test_indexes_a_stopped_load_left_out_are_built_by_whoever_opens_next_to_poll(
+        tmp_path: Path):
+    """The statements are committed with the drop: a process killed after it leaves them
+    for the next one, on its own connection."""
+    path = tmp_path / "m.db"
+    store = open_store(path, create=True)
+    before = _index_statements(store)
+    store.defer_query_indexes()
+    store.close()  # as if killed: nothing more happens on this connection
+    reopened = open_store(path)
+    try:
+        assert json.loads(reopened.get_meta("deferred_indexes") or "{}") == {
+            name: before[name] for name in QUERY_INDEXES}
+        reopened.restore_query_indexes()
+        assert _index_statements(reopened) == before
     finally:
         reopened.close()
