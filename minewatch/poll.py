@@ -271,10 +271,14 @@ class _Workers:
                     self._retire(pool)
         return _Stored(error="parsing process died")
 
-    def cluster(self, store: Store) -> None:
+    def cluster(self, store: Store, build_indexes: bool = False) -> None:
         """Place the poll's new stories into clusters (Store.place_pending). A worker stores
         each batch of cluster ids while the main process places the next, so both cores work
-        on this last step."""
+        on this last step; with `build_indexes`, a worker first builds the indexes a first
+        poll left out (Store.restore_query_indexes), which the batches then wait for."""
+        if build_indexes and self._pool is not None:
+            with suppress(BrokenProcessPool):  # else (or should it fail) run_poll builds them
+                self._pool.submit(_restore_query_indexes)
         writing: tuple[Future[None], list[tuple[int, int]]] | None = None
         for assigned in store.place_pending():
             if writing:
@@ -332,6 +336,12 @@ def _set_clusters(assigned: list[tuple[int, int]]) -> None:
     _worker_store.set_clusters(assigned)
 
 
+def _restore_query_indexes() -> None:
+    """In a worker: build the indexes a first poll left out."""
+    assert _worker_store is not None
+    _worker_store.restore_query_indexes()
+
+
 def _prepare_clustering(fingerprints: list[tuple[str, str]]) -> None:
     """Resolve stored stories' features now, while the workers parse: after the last feed,
     the clusterer finds them ready (a third of its time, which nothing else overlaps)."""
@@ -386,7 +396,7 @@ def run_poll(
     run_id = store.start_run(started)
     try:
         with _fewer_collections():
-            report = asyncio.run(_poll(store, feeds, options, progress))
+            report = asyncio.run(_poll(store, feeds, options, progress, deferred))
     except BaseException:
         if deferred:
             with suppress(sqlite3.Error):  # the error that stopped the poll is the one to tell
@@ -403,6 +413,7 @@ async def _poll(
     feeds: Sequence[FeedSpec],
     options: PollOptions,
     progress: Callable[[FeedOutcome], None] | None,
+    indexes_deferred: bool = False,
 ) -> PollReport:
     rows = store.ensure_feeds(feeds)
     store.mark_listed([spec.url for spec in feeds])
@@ -433,7 +444,7 @@ async def _poll(
         async with http as client, asyncio.TaskGroup() as group:
             for spec in feeds:
                 group.create_task(one(spec))
-        workers.cluster(store)
+        workers.cluster(store, build_indexes=indexes_deferred)
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None  # the first error, which stopped the poll
     finally:

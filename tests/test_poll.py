@@ -13,6 +13,8 @@ import pytest
 from feedgen import OFF_TOPIC_SUMMARY, Item, feeds_yaml, rss
 from feedserver import feed_server
 
+from minewatch.store import QUERY_INDEXES
+
 
 def db_rows(sql: str) -> list[tuple]:
     with sqlite3.connect(os.environ["MINEWATCH_DB"]) as conn:
@@ -49,6 +51,10 @@ def test_first_poll_stores_relevant_then_second_poll_stores_nothing(cli, isolate
     kinds = {k for (k,) in db_rows("SELECT DISTINCT kind FROM tags")}
     assert "mine_type" in kinds
     assert db_rows("PRAGMA journal_mode") == [("wal",)]
+    # the first poll left the query indexes out until its end, and built them there
+    indexes = {name for (name,) in db_rows("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert set(QUERY_INDEXES) <= indexes
+    assert db_rows("SELECT * FROM meta WHERE key = 'deferred_indexes'") == []
 
 
 def test_a_poll_gives_the_garbage_collector_back_as_it_found_it(cli, isolated):
