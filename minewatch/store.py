@@ -85,7 +85,8 @@ WAL_CHECKPOINT_PAGES = 10_000
 CLUSTER_BATCH = 500
 
 # Indexes that only queries read, none of a poll's steps: a poll into a database that holds no
-# stories yet builds them once at its end (see Store.defer_query_indexes).
+# stories yet builds them once at its end (see Store.defer_query_indexes). A migration that
+# changes one of them must call Store.restore_query_indexes first.
 QUERY_INDEXES = ("stories_published", "stories_cluster", "tags_story", "tags_value",
                  "events_story", "events_actor", "story_feeds_feed", "tag_firsts_story")
 _DEFERRED = "deferred_indexes"  # meta key: the dropped indexes' CREATE statements, as JSON
@@ -548,13 +549,19 @@ class Store(StoryQueries, PeriodQueries, WatchQueries):
         return True
 
     def restore_query_indexes(self) -> None:
-        """Build the indexes defer_query_indexes dropped, if any, in one transaction."""
+        """Build the indexes defer_query_indexes dropped, if any, in one transaction. Only
+        the statements it keeps are run (a query index created as it says), and only for an
+        index that is not there already."""
         if not self.get_meta(_DEFERRED):
             return
         with self.transaction():
             deferred = json.loads(self.get_meta(_DEFERRED) or "{}")
-            for sql in deferred.values():
-                self.conn.execute(sql)
+            present = {name for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            for name, sql in deferred.items():
+                if (name in QUERY_INDEXES and name not in present
+                        and sql.startswith(f"CREATE INDEX {name} ON ")):
+                    self.conn.execute(sql)
             self.conn.execute("DELETE FROM meta WHERE key = ?", [_DEFERRED])
 
     # ------------------------------------------------------------------ feeds

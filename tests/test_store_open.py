@@ -154,3 +154,25 @@ def test_indexes_a_stopped_load_left_out_are_built_by_whoever_opens_next_to_poll
         assert _index_statements(reopened) == before
     finally:
         reopened.close()
+
+
+def test_building_the_deferred_indexes_skips_one_already_there_and_runs_nothing_else(
+        tmp_path: Path):
+    """An index made meanwhile by hand is not made twice (which would fail every poll after),
+    and what the database keeps under that key runs only as the index statement it was."""
+    store = open_store(tmp_path / "m.db", create=True)
+    try:
+        before = _index_statements(store)
+        store.defer_query_indexes()
+        store.conn.execute(before["tags_value"])
+        kept = json.loads(store.get_meta("deferred_indexes") or "{}")
+        kept["events_actor"] = "CREATE TABLE intruder (x)"
+        store.set_meta("deferred_indexes", json.dumps(kept))
+        store.restore_query_indexes()
+        after = _index_statements(store)
+        assert "intruder" not in {name for (name,) in store.conn.execute(
+            "SELECT name FROM sqlite_master")}
+        assert after == {name: sql for name, sql in before.items() if name != "events_actor"}
+        assert store.get_meta("deferred_indexes") is None
+    finally:
+        store.close()
