@@ -15,6 +15,10 @@
   reader, set to hand over each run of text whole instead of cut at every entity reference
   and line end (a summary of escaped HTML came in a dozen pieces, each a call into
   feedparser). The text feedparser assembles is the same; 5% of its time.
+- The base address at each start tag. feedparser joins an element's xml:base, or else the
+  address it inherits, to the inherited one. With none anywhere (minewatch gives it no
+  Content-Location and resolves links itself), that is "" joined to "", which is "": the
+  shortcut answers that case at once, and hands every other to the original. 3% of its time.
 
 They are applied to the feedparser releases they were checked against (REVIEWED: its
 dictionary class is the same in all of them); another release is left as it is until someone
@@ -30,6 +34,7 @@ from xml.sax.expatreader import ExpatParser
 
 import feedparser
 import feedparser.api
+import feedparser.mixin
 from feedparser.util import FeedParserDict
 
 REVIEWED = frozenset({"6.0.11", "6.0.12", "6.0.13", "6.0.14"})
@@ -49,6 +54,7 @@ ORIGINALS = {
     name: FeedParserDict.__dict__.get(name)
     for name in ("get", "__contains__", "has_key", "__setitem__", "__deepcopy__")
 }
+ORIGINAL_URLJOIN = feedparser.mixin._urljoin
 _original_get = ORIGINALS["get"]
 _original_contains = ORIGINALS["__contains__"]
 
@@ -83,6 +89,12 @@ def _deepcopy(self: FeedParserDict, memo: dict[int, Any]) -> FeedParserDict:
     return copied
 
 
+def _urljoin(base: Any, uri: Any) -> Any:
+    if base == "" and uri == "":
+        return ""
+    return ORIGINAL_URLJOIN(base, uri)
+
+
 class _WholeTextExpatParser(ExpatParser):
     """The standard expat reader, with expat's buffer_text on."""
 
@@ -105,5 +117,6 @@ def apply() -> None:
     FeedParserDict.has_key = _contains  # the original's alias of __contains__
     FeedParserDict.__setitem__ = _setitem  # type: ignore[method-assign]
     FeedParserDict.__deepcopy__ = _deepcopy  # type: ignore[attr-defined]
+    feedparser.mixin._urljoin = _urljoin
     if __name__ not in feedparser.api.PREFERRED_XML_PARSERS:
         feedparser.api.PREFERRED_XML_PARSERS.insert(0, __name__)

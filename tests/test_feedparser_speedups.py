@@ -15,11 +15,12 @@ from xml.sax.expatreader import ExpatParser
 
 import feedparser
 import feedparser.api
+import feedparser.mixin
 import pytest
 from feedparser.util import FeedParserDict
 
 from minewatch import feedparser_speedups
-from minewatch.feedparser_speedups import ORIGINALS
+from minewatch.feedparser_speedups import ORIGINAL_URLJOIN, ORIGINALS
 
 ROOT = Path(__file__).resolve().parent.parent
 XML_FEEDS = sorted(
@@ -44,6 +45,7 @@ def feedparsers_own() -> Iterator[None]:
         patch.setattr(feedparser.api, "PREFERRED_XML_PARSERS", [
             name for name in feedparser.api.PREFERRED_XML_PARSERS
             if name != feedparser_speedups.__name__])
+        patch.setattr(feedparser.mixin, "_urljoin", ORIGINAL_URLJOIN)
         yield
 
 
@@ -53,6 +55,7 @@ def test_the_shortcuts_are_in_place_once_the_parser_is_loaded() -> None:
     import minewatch.parse  # noqa: F401  (as the poll's workers load it)
 
     assert FeedParserDict.get is feedparser_speedups._get
+    assert feedparser.mixin._urljoin is feedparser_speedups._urljoin
     assert FeedParserDict.__deepcopy__ is feedparser_speedups._deepcopy
     assert ORIGINALS["get"] is not feedparser_speedups._get
     reader = xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS)  # as feedparser asks
@@ -132,3 +135,18 @@ def test_feedparser_gives_the_same_result_with_and_without_them(path: Path) -> N
     with feedparsers_own():
         expected = _parsed(path)
     assert _parsed(path) == expected
+
+
+@pytest.mark.parametrize("base, uri", [
+    ("", ""), ("", "http://a.example/x"), ("http://a.example/x/", ""),
+    ("http://a.example/x/", "../y?q=1#f"), ("", "//a.example/x"), (b"", b""), (None, ""),
+    ("", "http:///a.example"), ("http://a.example/", "javascript:alert(1)"),
+])
+def test_a_base_address_is_joined_as_feedparser_joins_it(base, uri) -> None:
+    def outcome(join):  # the answer, or the kind of error raised instead
+        try:
+            return join(base, uri)
+        except Exception as exc:
+            return type(exc)
+
+    assert outcome(feedparser_speedups._urljoin) == outcome(ORIGINAL_URLJOIN)
