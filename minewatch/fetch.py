@@ -19,6 +19,7 @@ import time
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -46,6 +47,11 @@ _ACCEPT = (
 # every idle socket whenever a request starts or ends, and 32 idle ones cost a 500-feed poll
 # 2 s of CPU. At the default concurrency the pool never holds more than 16 connections anyway.
 IDLE_CONNECTIONS = 16
+# How long one stays open unused. Servers close idle connections after a while of their own,
+# 5 s for Apache's and Node's defaults: reusing one just as it closes loses the request (see
+# _Fetch._send). Kept shorter than that, a connection serves the feeds that follow it in a busy
+# poll and is gone before most servers would close it.
+IDLE_SECONDS = 2.0
 
 
 def make_client(concurrency: int) -> httpx.AsyncClient:
@@ -65,6 +71,7 @@ def make_client(concurrency: int) -> httpx.AsyncClient:
             limits=httpx.Limits(
                 max_connections=max(1, concurrency),
                 max_keepalive_connections=min(max(1, concurrency), IDLE_CONNECTIONS),
+                keepalive_expiry=IDLE_SECONDS,
             ),
         )
     except (ImportError, ValueError, OSError, httpx.InvalidURL) as exc:
@@ -198,7 +205,7 @@ class _Fetch:
                     "GET", self.current, headers=self._conditional_headers()
                 )
                 try:
-                    response = await self.client.send(request, stream=True)
+                    response = await self._send(request)
                 except httpx.InvalidURL:  # httpx builds the next hop from Location and fails
                     return self.failure(_BAD_LOCATION)  # ("javascript:x"); the request was fine
                 try:
@@ -226,6 +233,28 @@ class _Fetch:
                 still_permanent = False
             self.current = target
         return self.failure("too many redirects")
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """The answer's status and headers. A GET that went over a connection kept from an
+        earlier answer and got no answer at all (the connection reset, or closed before the
+        first byte) is sent once more: the server closed that connection just as it was
+        reused, at the end of its keep-alive time, and a GET may be repeated (RFC 9110,
+        9.2.2). Over a connection opened for it, the same failure is the server's answer."""
+        opened = False
+
+        async def watch(event: str, info: dict[str, Any]) -> None:  # httpcore's trace hook
+            nonlocal opened
+            opened = opened or ".connect_tcp." in event
+
+        request.extensions["trace"] = watch
+        try:
+            return await self.client.send(request, stream=True)
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            answered = isinstance(exc, httpx.RemoteProtocolError) and (
+                "without sending a response" not in str(exc))
+            if opened or answered:
+                raise
+            return await self.client.send(request, stream=True)
 
     async def _finish(self, response: httpx.Response) -> FetchResult:
         status = response.status_code

@@ -50,6 +50,7 @@ class Route:
     gzip: bool = False  # gzip the body and say so in Content-Encoding
     etag: str | None = None  # sent, and a matching If-None-Match gets 304
     last_modified: str | None = None  # sent, and If-Modified-Since at or after it gets 304
+    drop_kept: bool = False  # asked over a kept connection (one answered before): closed unanswered
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class FeedServer:
         gzip: bool = False,
         etag: str | None = None,
         last_modified: str | None = None,
+        drop_kept: bool = False,
     ) -> Route:
         """Answer requests for `path` (query ignored); see Route for what each option does.
         A later call for the same path replaces the route."""
@@ -115,6 +117,7 @@ class FeedServer:
             gzip=gzip,
             etag=etag,
             last_modified=last_modified,
+            drop_kept=drop_kept,
         )
         with self._lock:
             self.routes[path] = route
@@ -185,6 +188,7 @@ def _make_handler(server: FeedServer) -> type[http.server.BaseHTTPRequestHandler
 
         def setup(self) -> None:
             super().setup()
+            self.answered = 0  # requests answered over this connection
             with server._lock:
                 server.connections += 1
 
@@ -194,6 +198,10 @@ def _make_handler(server: FeedServer) -> type[http.server.BaseHTTPRequestHandler
             route = server._record(request)
             if route is None:
                 route = Route(status=404, body=b"not found", content_type="text/plain")
+            if route.drop_kept and self.answered:  # as a server whose keep-alive ran out
+                self.close_connection = True
+                return
+            self.answered += 1
             if route.delay and server.stopping.wait(route.delay):
                 return
             try:

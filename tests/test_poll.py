@@ -635,3 +635,19 @@ def test_feeds_of_one_host_share_its_connections(cli, isolated):
         connections = server.connections
     assert run.code == 0 and summary["ok"] == feeds
     assert connections <= 8
+
+
+def test_a_kept_connection_the_server_closed_unanswered_costs_the_feed_nothing(cli, isolated):
+    """A server may close a connection kept from an earlier answer just as the next request
+    goes over it (its keep-alive timeout): that GET is sent once more, on a new connection."""
+    with feed_server() as server:
+        server.route("/first.xml", rss([Item("a-1", "Mines cleared near Kharkiv")]))
+        server.route("/second.xml", rss([Item("b-1", "Minefield mapped near Izium")]),
+                     drop_kept=True)
+        write_feeds(isolated, (server.url("/first.xml"), "First", "all"),
+                    (server.url("/second.xml"), "Second", "all"))
+        run, summary = poll_json(cli, "--concurrency", "1")
+        asked = len(server.requests_to("/second.xml"))
+        connections = server.connections
+    assert run.code == 0 and summary["ok"] == 2 and summary["errors"] == []
+    assert asked == 2 and connections == 2  # dropped over the kept one, answered over a new one
