@@ -413,7 +413,7 @@ async def _poll(
     feeds: Sequence[FeedSpec],
     options: PollOptions,
     progress: Callable[[FeedOutcome], None] | None,
-    indexes_deferred: bool = False,
+    indexes_deferred: bool,
 ) -> PollReport:
     rows = store.ensure_feeds(feeds)
     store.mark_listed([spec.url for spec in feeds])
