@@ -57,9 +57,12 @@ _ACCUSATION_NOUN = re.compile(
     re.I,
 )
 # "a policy banning the use of mines by U.S. forces" is a restriction, not a use.
+# "banned the use of", "a moratorium on exports", "barred US transfers", "limited their use"
+# (not "made limited use of": there "limited" says how much)
 _UNDER_RESTRICTION = re.compile(
-    r"\b(?:ban\w*|bar|bars|barred|barring|prohibit\w*|restrict\w*|forbid\w*|outlaw\w*|"
-    r"moratorium)\b(?:(?:\s+\S+){0,4}?\s+(?:on|from|of))?\s+(?:the\s+|its\s+|their\s+)?$",
+    r"(?:\b(?:ban\w*|bar|bars|barred|barring|prohibit\w*|restrict\w*|forbid\w*|outlaw\w*|"
+    r"moratorium)\b(?:(?:\s+\S+){0,4}?\s+(?:on|from|of))?(?:\s+(?-i:[A-Z])[\w.'’-]*)?"
+    r"\s+(?:the\s+|its\s+|their\s+)?|\blimit(?:s|ed|ing)?\s+(?:the|its|their)\s+)$",
     re.I,
 )
 _TREATY_CLAUSE = re.compile(
@@ -123,6 +126,18 @@ _SUPPLIER_NOUN = re.compile(
 )
 _POSSESSIVE_TO_TRIGGER = re.compile(r"^['’]s\s+(?:[\w-]+\s+){0,2}$")
 _STOCKPILE_PHRASE = re.compile(r"\bstockpile destruction\b", re.I)
+# A clause whose subject is part of a state ("Large areas of the country have been", "Three
+# provinces of Angola were"): declaring those free of mines is progress, not the completion
+# R11 counts.
+_PART_OF_STATE = re.compile(
+    r"^\W*(?:(?:large|vast|wide|big|many|most|much|some|several|remaining|other|the|its|their|"
+    r"new|\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|dozens)\s+)*"
+    r"(?:areas?|parts?|swath?e?s|stretch(?:es)?|tracts?|regions?|districts?|provinces?|villages?|"
+    r"municipalities|departments?|communes?|sections?|portions?|much|most|half)\s+of\s+(?:the\s+)?"
+    r"(?:country|nation|kingdom|state|republic|(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?)"
+    r"(?:['’]s)?\s+(?:[\w'’-]+\s+){0,4}$",
+    re.I,
+)
 
 
 @dataclass
@@ -266,7 +281,10 @@ class _SentenceReader:
         ):
             return []  # "only for defensive use" names a purpose, not an act
         if action == "produce" and _MAKE_WORDS.match(word):
-            if _MADE_USE.match(after) or not _MAKE_OBJECT.match(after):
+            if _MADE_USE.match(after) or not (  # "make mines", or "make them" after mines
+                _MAKE_OBJECT.match(after)
+                or (_OBJECT_PRONOUN.match(after) and self.first_weapon.before(t0))
+            ):
                 return []
         if action == "transfer" and _GIVE_UP.match(self.text[t0 : t0 + 12]):
             return []
@@ -281,6 +299,8 @@ class _SentenceReader:
             return []
         if action == "clear" and "deadline" in word.lower() and self._about_stockpile():
             return []  # "missed its deadline to destroy its stockpile" is not about clearance
+        if action == "clear" and _PART_OF_STATE.match(self._window(None, t0, False)):
+            return []
         if action == "join" and self._has_action_word("withdraw", self.end):
             return []  # "signed the withdrawal law" is a withdraw step, found by its own trigger
         if (action == "destroy_stockpile" and _FOR_PURPOSE.search(self.text, self.start, t0)
