@@ -48,6 +48,13 @@ _REMOVAL = re.compile(
 )
 _GIVE_UP = re.compile(r"^give up|^gave up|^giving up|^gives up", re.I)
 _MADE_USE = re.compile(r"^\s+(?:\w+\s+)?use\b", re.I)
+# "make them at home", "make them domestically": mines named before, made; not "makes them
+# far less dangerous", where "make" says what something turns them into
+_MADE_THEM = re.compile(
+    r"^\s+them(?=\s*(?:[.,;:)]|$)|\s+(?:at home|domestically|locally|itself|themselves|again|"
+    r"in|for|from|under|by|on|with|there|here|now|soon|next|this|starting|until|within)\b)",
+    re.I,
+)
 _PERMIT_BEFORE = re.compile(
     r"\b(?:allow\w*|permit\w*|let|lets|letting|enabl\w*|authori[sz]\w*)\s+(?:the\s+)?$", re.I
 )
@@ -283,7 +290,7 @@ class _SentenceReader:
         if action == "produce" and _MAKE_WORDS.match(word):
             if _MADE_USE.match(after) or not (  # "make mines", or "make them" after mines
                 _MAKE_OBJECT.match(after)
-                or (_OBJECT_PRONOUN.match(after) and self.first_weapon.before(t0))
+                or (_MADE_THEM.match(after) and self.first_weapon.before(t0))
             ):
                 return []
         if action == "transfer" and _GIVE_UP.match(self.text[t0 : t0 + 12]):
