@@ -64,6 +64,7 @@ class Rules:
     anaphor_nouns: frozenset[str]
     other_after: tuple[str, ...]
     other_before: tuple[str, ...]
+    weak_words: tuple[str, ...]  # "minefield", "landmine": the words whose sense is in doubt
 
 
 @functools.cache
@@ -95,6 +96,7 @@ def rules() -> Rules:
         anaphor_nouns=low(tr["anaphor_nouns"]),
         other_after=tuple(" " + str(p).lower() for p in tr["other_treaty_after"]),
         other_before=tuple(str(p).lower() for p in tr["other_treaty_before"]),
+        weak_words=tuple(str(p).lower().replace("~", "") for p in rel["weak"]),
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 # Bump when the matching rules change in a way that can change tags for the same data.
-ENGINE_VERSION = "2"  # 2: a negator flips only the persistence cue right after it
+ENGINE_VERSION = "3"  # 3: a second "minefield" no longer vouches for the first
 
 DATA_DIR = Path(__file__).resolve().parent
 LEXICON_FILE = DATA_DIR / "lexicon.yaml"

@@ -92,8 +92,13 @@ def _metaphor(folded: str, start: int, end: int, r: Rules) -> bool:
     return folded.startswith(r.metaphor_after, end)
 
 
-def _military_enough(folded: str, start: int, end: int, r: Rules, naval_weight: bool) -> bool:
+def _military_enough(folded: str, start: int, end: int, r: Rules, naval_weight: bool,
+                     unless: tuple[str, ...] = ()) -> bool:
+    """More military words than extractive (and naval) ones around a hit, words beginning
+    with one of `unless` left out."""
     toks = tokens_around(folded, start, end)
+    if unless:
+        toks = {t for t in toks if not t.startswith(unless)}
     mil = r.military.count(toks)
     against = r.extractive.count(toks)
     if naval_weight:
@@ -119,7 +124,8 @@ def relevance_signals(folded: str, found: FoundHits, r: Rules) -> tuple[bool, li
         if _metaphor(folded, start, end, r):
             continue
         mentions.append(start)
-        if not relevant and _military_enough(folded, start, end, r, False):
+        # Another "minefield" is no support: "a minefield of rules ... a minefield of paperwork"
+        if not relevant and _military_enough(folded, start, end, r, False, r.weak_words):
             relevant = True
     for start, end, _entry in found.get(REL_BARE):
         before = words_before(folded, start, 1)
