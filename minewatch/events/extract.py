@@ -31,7 +31,12 @@ _BY_BEFORE = re.compile(r"\sby\s+(?:the\s+)?$", re.I)  # how every _BY_PHRASE en
 _BLAM = re.compile(r"blam", re.I)  # what every _BLAMED holds
 _LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*|as well as\s+)(?:the\s+)?$")
 _FROM_GAP = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.I)
-_RECIPIENT_GAP = re.compile(r"(?:\b(?:to|for|with|into)\s+(?:the\s+)?|^\s*)$", re.I)
+# "to Ukraine", "for the Kyiv government", "to the junta in Myanmar"
+_RECIPIENT_GAP = re.compile(
+    r"(?:\b(?:to|for|with|into)\s+(?:the\s+)?(?:(?:junta|government|military|army|regime|"
+    r"authorities|armed forces|forces)\s+(?:in|of)\s+)?|^\s*)$",
+    re.I,
+)
 _PARENTHETICAL = re.compile(
     r",\s*(?:which|who|whose|where|a|an|the|its|itself)\b[^,]*,|\([^)]*\)|[—–-]{1,2}\s[^—–]*\s[—–-]{1,2}",
     re.I,
@@ -60,15 +65,15 @@ _PERMIT_BEFORE = re.compile(
 )
 _ACCUSATION_NOUN = re.compile(
     r"^\W{0,3}(?:\w+\s+){0,3}?(?:accus\w*|alleg\w*|claims?|charges?|reports?|involvement|"
-    r"responsibility|it|them|this|that|such)\b|^\s*[.,;]",
+    r"responsibility|it|them|this|that|such)\b|^\s*[.,;]|^\s+as\s",  # "dismissed as lies"
     re.I,
 )
-# "a policy banning the use of mines by U.S. forces" is a restriction, not a use.
-# "banned the use of", "a moratorium on exports", "barred US transfers", "limited their use"
-# (not "made limited use of": there "limited" says how much)
+# "a policy banning the use of mines by U.S. forces" is a restriction, not a use: "banned the
+# use of", "a moratorium on exports", "barred US transfers", "limited their use" (not "made
+# limited use of", where "limited" says how much; not "Bangladesh", which begins with "ban")
 _UNDER_RESTRICTION = re.compile(
-    r"(?:\b(?:ban\w*|bar|bars|barred|barring|prohibit\w*|restrict\w*|forbid\w*|outlaw\w*|"
-    r"moratorium)\b(?:(?:\s+\S+){0,4}?\s+(?:on|from|of))?(?:\s+(?-i:[A-Z])[\w.'’-]*)?"
+    r"(?:\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*|restrict\w*|"
+    r"forbid\w*|outlaw\w*|moratorium)\b(?:(?:\s+\S+){0,4}?\s+(?:on|from|of))?(?:\s+(?-i:[A-Z])[\w.'’-]*)?"
     r"\s+(?:the\s+|its\s+|their\s+)?|\blimit(?:s|ed|ing)?\s+(?:the|its|their)\s+)$",
     re.I,
 )
@@ -122,6 +127,13 @@ _FOR_PURPOSE = re.compile(r"\bfor\s+(?:their\s+|its\s+)?$", re.I)
 _FOR_USE = re.compile(
     r"\bfor\s+(?!(?:one|a|an|any|the|their|its|his|her|this|that)\b)(?:\w+\s+)?$|\bdual-$", re.I
 )
+# "exports of anti-personnel mines under a moratorium": the act a restriction stops
+_UNDER_A_BAN = re.compile(
+    r"[^,.;]*?\bunder\s+(?:a|an|the|its|their)\s+(?:[\w-]+\s+){0,2}?(?:moratorium|ban|"
+    r"prohibition|embargo)\b",
+    re.I,
+)
+_HALTED = re.compile(r"\b(?:halt(?:s|ed)?|stop(?:s|ped)?|ceased?|suspend(?:s|ed)?)\b", re.I)
 _RESTRICTION_AFTER = re.compile(
     r"^\s+(?:moratorium|moratoria|ban|bans|restrictions?|controls?|prohibition)\b", re.I
 )
@@ -143,6 +155,12 @@ _PART_OF_STATE = re.compile(
     r"municipalities|departments?|communes?|sections?|portions?|much|most|half)\s+of\s+(?:the\s+)?"
     r"(?:country|nation|kingdom|state|republic|(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?)"
     r"(?:['’]s)?\s+(?:[\w'’-]+\s+){0,4}$",
+    re.I,
+)
+# ... or whose place is one ("completed clearance of all known minefields in Pailin province")
+_IN_PART_OF_STATE = re.compile(
+    r"[^,.;]*?\bin\s+(?:the\s+)?(?:(?-i:[A-Z])[\w'’-]*\s+){1,3}(?:province|district|region|county|"
+    r"department|municipality|oblast|governorate|prefecture|commune)\b",
     re.I,
 )
 
@@ -301,12 +319,13 @@ class _SentenceReader:
             return []
         if action in ("use", "produce", "transfer") and (
             _UNDER_RESTRICTION.search(self.text[max(self.start, t0 - 50) : t0])
-            or _RESTRICTION_AFTER.match(after)
+            or _RESTRICTION_AFTER.match(after) or _UNDER_A_BAN.match(after)
         ):
             return []
         if action == "clear" and "deadline" in word.lower() and self._about_stockpile():
             return []  # "missed its deadline to destroy its stockpile" is not about clearance
-        if action == "clear" and _PART_OF_STATE.match(self._window(None, t0, False)):
+        if action == "clear" and (_PART_OF_STATE.match(self._window(None, t0, False))
+                                  or _IN_PART_OF_STATE.match(self.text, t1, self.end)):
             return []
         if action == "join" and self._has_action_word("withdraw", self.end):
             return []  # "signed the withdrawal law" is a withdraw step, found by its own trigger
@@ -320,6 +339,10 @@ class _SentenceReader:
         first = actors[0] if by_phrase else max(actors, key=lambda a: a.end)
         if self._dropped(first, t0, by_phrase):
             return []
+        if action == "transfer" and not by_phrase and first.end <= t0:
+            received = self._window(first, t0, by_phrase)
+            if any(p.search(received) for p in self.lex.transfer_from):
+                return []  # "Kyiv received a shipment of ...": the receiver (see _from_import)
         if action != "withdraw" and action != "join" and not by_phrase and first.end <= t0:
             window = self._window(first, t0, by_phrase)
             if _TREATY_CLAUSE.search(self.text, first.end, t0) or (
@@ -328,6 +351,9 @@ class _SentenceReader:
                 return []  # "the treaty, which bans the use of ..." is not the state's own act
         # A trigger that carries its own failure ("missed its clearance deadline") counts too.
         negated = self._negated(first, t1 if action == "clear" else t0, by_phrase)
+        if (action == "restrict" and negated and not by_phrase and first.end <= t0
+                and _HALTED.search(self.text, first.end, t0)):
+            negated = False  # "halted exports under a moratorium": the halt is the restriction
         if action == "join" and negated:
             return []  # non-membership is a status, not a negated join (R3)
         recipient = None
