@@ -51,6 +51,16 @@ _REMOVAL = re.compile(
     r"destroy\w*|locat\w*|find|found|search\w*|survey\w*|mark\w*|map\w*)\b",
     re.I,
 )
+# What a transfer verb hands over when it is not mines: "handing over accurate maps",
+# "provided funding for demining", "sent experts to"
+_NOT_MINES_HANDED = re.compile(
+    r"^\s+(?:(?:the|its|their|a|an|more|new|accurate|detailed|any|all|some|\d[\d,.]*|\w+ly)\s+){0,3}"
+    r"(?:maps?|data|information|details|records|documents|coordinates|funds|funding|money|aid|"
+    r"assistance|equipment|training|experts|specialists|teams|troops|personnel|machines|"
+    r"vehicles|dogs|rats|detectors?)\b",
+    re.I,
+)
+_ORGAN = re.compile(r"^['’]s\s+[\w-]+(?:\s+[\w-]+)?(?=\s*(?:,|and\s|or\s|&|as well as\s))")
 _GIVE_UP = re.compile(r"^give up|^gave up|^giving up|^gives up", re.I)
 _MADE_USE = re.compile(r"^\s+(?:\w+\s+)?use\b", re.I)
 # "make them at home", "make them domestically": mines named before, made; not "makes them
@@ -311,7 +321,8 @@ class _SentenceReader:
                 or (_MADE_THEM.match(after) and self.first_weapon.before(t0))
             ):
                 return []
-        if action == "transfer" and _GIVE_UP.match(self.text[t0 : t0 + 12]):
+        if action == "transfer" and (_GIVE_UP.match(self.text[t0 : t0 + 12])
+                                     or _NOT_MINES_HANDED.match(after)):
             return []
         if not self._context_ok(action, needs, t0, t1):
             return []
@@ -394,8 +405,10 @@ class _SentenceReader:
             return []
         suppliers = self._with_list(suppliers[0], forward=True)
         buyer = self._actors_before(t0, "transfer")
-        if self._dropped(_Country(buyer[0], t0, t0) if buyer else None, t0, False):
-            return []
+        nearest = self._nearest_before(t0)  # where the buyer is named, when it is by name
+        named = nearest if nearest is not None and buyer and nearest.code == buyer[-1] else None
+        if self._dropped(named or (_Country(buyer[0], t0, t0) if buyer else None), t0, False):
+            return []  # "is considering buying ... from": a possibility, not a purchase
         negated = self._negated(None, t0, True)
         recipient = buyer[-1] if buyer else self._anaphor_topic(t0)
         return [
@@ -717,7 +730,8 @@ class _SentenceReader:
         window = self._window(actor, t0, by_phrase)
         if actor is not None and not by_phrase and actor.end <= t0:
             other = cues["non_state"].search(window)
-            if other and not _LIST_GAP.match(window[: other.start()]):
+            # "Myanmar's military and the rebel groups ... lay": the state is one of them
+            if other and not _LIST_GAP.match(_ORGAN.sub("", window[: other.start()], count=1)):
                 return True
             lead = self.text[max(self.start, actor.start - 30) : actor.start]
             if _PERMIT_BEFORE.search(lead) or _OPEN_QUESTION_BEFORE.search(lead):
