@@ -51,10 +51,11 @@ _REMOVAL = re.compile(
     r"destroy\w*|locat\w*|find|found|search\w*|survey\w*|mark\w*|map\w*)\b",
     re.I,
 )
-# What a transfer verb hands over when it is not mines: "handing over accurate maps",
-# "provided funding for demining", "sent experts to"
+# What a transfer verb hands over when it is not mines: "handing over accurate maps", "hands
+# over minefield maps", "provided funding for demining", "sent experts to"
 _NOT_MINES_HANDED = re.compile(
     r"^\s+(?:(?:the|its|their|a|an|more|new|accurate|detailed|any|all|some|\d[\d,.]*|\w+ly)\s+){0,3}"
+    r"(?:[\w-]+\s+)?"
     r"(?:maps?|data|information|details|records|documents|coordinates|funds|funding|money|aid|"
     r"assistance|equipment|training|experts|specialists|teams|troops|personnel|machines|"
     r"vehicles|dogs|rats|detectors?)\b",
