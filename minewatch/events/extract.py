@@ -148,6 +148,16 @@ _HALTED = re.compile(r"\b(?:halt(?:s|ed)?|stop(?:s|ped)?|ceased?|suspend(?:s|ed)
 _RESTRICTION_AFTER = re.compile(
     r"^\s+(?:moratorium|moratoria|ban|bans|restrictions?|controls?|prohibition)\b", re.I
 )
+# Between "received" and the state whose mines they are: " its first batch of", " more", " "
+_SUPPLY_OF = re.compile(
+    r"\s+(?:(?:its|their|the|a|an|first|second|third|new|latest|another|more|\d[\d,]*)\s+){0,3}"
+    r"(?:(?:shipments?|batch(?:es)?|deliver(?:y|ies)|consignments?|supply|supplies)\s+of\s+)?$",
+    re.I,
+)
+# After it, the mines themselves: "American anti-personnel mines", "German-made anti-tank mines"
+_MINES_OF_STATE = re.compile(
+    r"(?:-(?:made|produced|built|manufactured)\b)?\s+(?:[\w-]+\s+){0,2}?(?:land)?mines\b", re.I
+)
 _SUPPLIER_BEFORE = re.compile(r"\bwith\s+(?:a|an|the)?\s*$", re.I)
 _SUPPLIER_NOUN = re.compile(
     r"^\s+(?:state-owned\s+|arms\s+|defen[cs]e\s+)?(?:company|firm|manufacturer|maker|"
@@ -394,6 +404,13 @@ class _SentenceReader:
             for c in self.countries
             if c.start >= t1 and _FROM_GAP.search(self.text[max(t1, c.start - 12) : c.start])
         ]
+        if not suppliers:  # "received its first batch of American mines": their maker sent them
+            suppliers = [
+                c
+                for c in self.countries
+                if c.start >= t1 and _SUPPLY_OF.match(self.text, t1, c.start)
+                and _MINES_OF_STATE.match(self.text, c.end, min(self.end, c.end + 60))
+            ]
         if not suppliers:
             suppliers = [
                 c
