@@ -29,7 +29,17 @@ _BY_PHRASE = re.compile(r"^(?:\s+[\w'’-]+){0,6}?\s+by\s+(?:the\s+)?$|^\s+by\s+
 _BLAMED = re.compile(r"\bblam(?:ed|es|ing)\s+(?:it\s+on\s+|them\s+on\s+|on\s+)?(?:the\s+)?$", re.I)
 _BY_BEFORE = re.compile(r"\sby\s+(?:the\s+)?$", re.I)  # how every _BY_PHRASE ends
 _BLAM = re.compile(r"blam", re.I)  # what every _BLAMED holds
-_LIST_GAP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*|as well as\s+)(?:the\s+)?$")
+_LIST_GAP = re.compile(
+    r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|nor\s+|&\s*|as well as\s+)(?:the\s+)?$"
+)
+_NEITHER_NOR = re.compile(r"\bneither\s+(?:[\w'’.-]+\s+){1,4}nor\s+(?:the\s+)?$", re.I)
+_THEY = re.compile(r"\b(?:they|their|them)\b", re.I)
+# "the junta in Myanmar", "the government of Sudan": the state's organ, not a place
+_ORGAN_IN = re.compile(
+    r"\b(?:junta|government|military|army|regime|authorities|armed forces|forces|troops|"
+    r"parliament|president|leadership)\s+(?:in|of)\s+(?:the\s+)?$",
+    re.I,
+)
 _FROM_GAP = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.I)
 # "to Ukraine", "for the Kyiv government", "to the junta in Myanmar"
 _RECIPIENT_GAP = re.compile(
@@ -609,6 +619,8 @@ class _SentenceReader:
             return nearest
         if self.lex.cues["anaphor"].search(self.text, nearest.end, t0):
             return nearest
+        if _THEY.search(self.text, nearest.end, t0) and len(self._with_list(nearest, False)) > 1:
+            return nearest  # "Lithuania, Latvia and Estonia said they would leave"
         others = [c for c in before if not self._speaks(c) and c.code != nearest.code]
         return others[-1] if others else nearest
 
@@ -686,7 +698,7 @@ class _SentenceReader:
     def _after_locative(self, c: _Country) -> bool:
         pre = self.text[max(self.start, c.start - 30) : c.start]
         return bool(self.lex.cues["locative_before_state"].search(pre)
-                    and not _CALL_ON.search(pre))
+                    and not _CALL_ON.search(pre) and not _ORGAN_IN.search(pre))
 
     @cached_property
     def _position(self) -> dict[_Country, int]:
@@ -796,7 +808,7 @@ class _SentenceReader:
             return True
         if actor is not None and actor.start > self.start:
             lead = self.text[max(self.start, actor.start - 80) : actor.start]
-            if cues["denial_before_actor"].search(lead):
+            if cues["denial_before_actor"].search(lead) or _NEITHER_NOR.search(lead):
                 return True
         claimed = _CLAIM_NOUN.search(self.text, self.start, t0)
         return bool(claimed and _CLAIM_DISMISSED.search(self.text, t0, self.end))
