@@ -33,6 +33,7 @@ _LIST_GAP = re.compile(
     r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|nor\s+|&\s*|as well as\s+)(?:the\s+)?$"
 )
 _NEITHER_NOR = re.compile(r"\bneither\s+(?:[\w'’.-]+\s+){1,4}nor\s+(?:the\s+)?$", re.I)
+_HOSTED = re.compile(r"\bhost(?:s|ed|ing)?\b", re.I)
 _THEY = re.compile(r"\b(?:they|their|them)\b", re.I)
 # "the junta in Myanmar", "the government of Sudan": the state's organ, not a place
 _ORGAN_IN = re.compile(
@@ -361,6 +362,8 @@ class _SentenceReader:
             return []
         if action == "join" and self._has_action_word("withdraw", self.end):
             return []  # "signed the withdrawal law" is a withdraw step, found by its own trigger
+        if action == "join" and _HOSTED.search(self.text, self.start, t0):
+            return []  # "Canada hosted the signing of the treaty": a venue, not a party (R2)
         if (action == "destroy_stockpile" and _FOR_PURPOSE.search(self.text, self.start, t0)
                 and self._has_action_word("transfer", t0)):
             return []  # "sent its mines to Bulgaria for destruction" is the transfer alone
