@@ -33,6 +33,12 @@ _LIST_GAP = re.compile(
     r"^\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|nor\s+|&\s*|as well as\s+)(?:the\s+)?$"
 )
 _NEITHER_NOR = re.compile(r"\bneither\s+(?:[\w'’.-]+\s+){1,4}nor\s+(?:the\s+)?$", re.I)
+# Between a state and its denial: "Cambodia denied", "Moscow's foreign ministry has rejected"
+_DENIER_GAP = re.compile(
+    r"(?:['’]s)?(?:\s+(?:foreign\s+|defen[cs]e\s+)?(?:ministry|government|army|military|officials|"
+    r"authorities|spokes\w+))?\s+(?:(?:has|have|had|also|quickly|firmly|strongly|flatly)\s+)?$",
+    re.I,
+)
 _HOSTED = re.compile(r"\bhost(?:s|ed|ing)?\b", re.I)
 _THEY = re.compile(r"\b(?:they|their|them)\b", re.I)
 # "the junta in Myanmar", "the government of Sudan": the state's organ, not a place
@@ -309,16 +315,28 @@ class _SentenceReader:
         for m in matches_from(self.lex.cues["denial"], self.text, others, self.end):
             if not _ACCUSATION_NOUN.match(self.text[m.end() : m.end() + 60]):
                 continue
+            named = [c for c in self.countries if c.end <= m.start()]
+            if named and _DENIER_GAP.match(self.text, named[-1].end, m.start()):
+                # "Phnom Penh rejected the claim and said ...": the one who denies, though it
+                # also speaks (a speaker otherwise yields to an earlier state)
+                out.extend(c.code for c in self._with_list(named[-1], forward=False))
+                continue
             actors = self._actors_before(m.start(), "use")
             out.extend(actors)
         return out
 
     def next_topic(self, found: list[_Found]) -> str | None:
         """The state the next sentence may mean by "it": the last actor of an event found in
-        this sentence (`found` holds this sentence's), else its first eligible state."""
+        this sentence (`found` holds this sentence's), else its first eligible state, unless the
+        sentence's subject is itself "it" or "the country": then the topic stays ("The country
+        says Russia poses a threat. It plans ..." still means the country)."""
         mine = [f.actor for f in found if f.sentence == self.span]
         if mine:
             return mine[-1]
+        sentence = self.text[self.start : self.end]
+        subject_at = self.start + len(sentence) - len(sentence.lstrip())
+        if self.topic and self.lex.cues["anaphor"].match(self.text, subject_at):
+            return self.topic
         for c in self.countries:
             if self._eligible(c):
                 return c.code
