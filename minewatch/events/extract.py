@@ -39,6 +39,9 @@ _DENIER_GAP = re.compile(
     r"authorities|spokes\w+))?\s+(?:(?:has|have|had|also|quickly|firmly|strongly|flatly)\s+)?$",
     re.I,
 )
+_REQUESTER = re.compile(
+    r"['’]s\s+(?:requests?|appeals?|pleas?|demands?|calls?)\s+(?:to|for)\b", re.I
+)
 _HOSTED = re.compile(r"\bhost(?:s|ed|ing)?\b", re.I)
 _THEY = re.compile(r"\b(?:they|their|them)\b", re.I)
 # "the junta in Myanmar", "the government of Sudan": the state's organ, not a place
@@ -181,7 +184,10 @@ _SUPPLIER_NOUN = re.compile(
     r"producer|group|supplier|contractor)\b",
     re.I,
 )
-_POSSESSIVE_TO_TRIGGER = re.compile(r"^['’]s\s+(?:[\w-]+\s+){0,2}$")
+# "Ukraine's exit", "Poland's planned production", but not "Ukraine's request to supply"
+_POSSESSIVE_TO_TRIGGER = re.compile(
+    r"^['’]s\s+(?!(?:requests?|appeals?|pleas?|demands?|calls?)\b)(?:[\w-]+\s+){0,2}$", re.I
+)
 _STOCKPILE_PHRASE = re.compile(r"\bstockpile destruction\b", re.I)
 # A clause whose subject is part of a state ("Large areas of the country have been", "Three
 # provinces of Angola were"): declaring those free of mines is progress, not the completion
@@ -763,6 +769,9 @@ class _SentenceReader:
             before = [c for c in self.countries if c.end <= t1 and c.code not in codes]
             if before:
                 return before[-1].code
+        for c in self.countries:  # "refused Ukraine's request to supply": the one who asked
+            if c.end <= t1 and c.code not in codes and _REQUESTER.match(self.text, c.end, t1):
+                return c.code
         return None
 
     # -- rules that drop or negate ------------------------------------------------------------
