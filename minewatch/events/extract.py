@@ -497,7 +497,7 @@ class _SentenceReader:
             lo, hi = max(self.start, t0 - 60), min(self.end, t1 + window)
             if not self.lex.stockpile_words.search(self.text, lo, hi):
                 return False
-            return bool(self.weapons) or bool(
+            return bool(self.weapons) or self.first_weapon.before(self.start) or bool(
                 _STOCKPILE_PHRASE.search(self.text, self.start, self.end)
             ) or bool(self.lex.treaty_words.search(self.text, self.start, self.end))
         if needs == "treaty":
