@@ -339,6 +339,8 @@ class _SentenceReader:
         mine = [f.actor for f in found if f.sentence == self.span]
         if mine:
             return mine[-1]
+        if not self.countries:
+            return self.topic
         sentence = self.text[self.start : self.end]
         subject_at = self.start + len(sentence) - len(sentence.lstrip())
         if self.topic and self.lex.cues["anaphor"].match(self.text, subject_at):
@@ -400,7 +402,7 @@ class _SentenceReader:
             return []
         if action == "transfer" and not by_phrase and first.end <= t0:
             received = self._window(first, t0, by_phrase)
-            if any(p.search(received) for p in self.lex.transfer_from):
+            if self.lex.any_transfer_from.search(received):
                 return []  # "Kyiv received a shipment of ...": the receiver (see _from_import)
         if action != "withdraw" and action != "join" and not by_phrase and first.end <= t0:
             window = self._window(first, t0, by_phrase)
@@ -552,7 +554,9 @@ class _SentenceReader:
     def _has_action_word(self, action: str, end: int) -> bool:
         """Whether one of the action's triggers occurs in the sentence before `end`."""
         spec = next(s for s in self.lex.actions if s.action == action)
-        return any(p.search(self.text, self.start, end) for p in spec.triggers)
+        if spec.alone or spec.cue is None:
+            return any(p.search(self.text, self.start, end) for p in spec.triggers)
+        return bool(spec.cue.search(self.text, self.start, end))  # the triggers, in one
 
     # -- actors ---------------------------------------------------------------------------
 
@@ -871,8 +875,16 @@ class _FirstWeapon:
 
     @cached_property
     def _end(self) -> int | None:
-        found = _weapon_mentions(self.text, 0, len(self.text), self.lex)
-        return found[0][1] if found else None
+        """_weapon_mentions(text)[0]'s end, scanning only as far as it: the out-of-scope
+        spans are read alongside, in order, as that function reads them."""
+        blocked = self.lex.out_of_scope_mines.finditer(self.text)
+        span = next(blocked, None)
+        for found in self.lex.mine_words.finditer(self.text):
+            while span is not None and span.end() <= found.start():
+                span = next(blocked, None)
+            if span is None or not span.start() <= found.start():
+                return found.end()
+        return None
 
 
 def _denials_of_accusations(

@@ -39,6 +39,7 @@ class Lexicon:
     context_window: int
     actions: tuple[ActionSpec, ...]
     transfer_from: tuple[re.Pattern[str], ...]
+    any_transfer_from: re.Pattern[str]  # all of transfer_from, in one
     adjective_actions: dict[str, re.Pattern[str]]
     mine_words: re.Pattern[str]
     out_of_scope_mines: re.Pattern[str]
@@ -83,6 +84,7 @@ def parse_lexicon(raw: dict) -> Lexicon:
         context_window=int(raw.get("context_window", 120)),
         actions=tuple(specs),
         transfer_from=tuple(_compile(p) for p in raw["transfer_from"]),
+        any_transfer_from=_any_of(raw["transfer_from"]),
         adjective_actions={k: _compile(v) for k, v in raw["adjective_actions"].items()},
         mine_words=_compile(raw["mine_words"]),
         out_of_scope_mines=_compile(raw["out_of_scope_mines"]),
