@@ -10,8 +10,8 @@ drop capability, open questions and calls to act, and mark denials and refusals 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -39,23 +39,20 @@ _DENIER_GAP = re.compile(
     r"authorities|spokes\w+))?\s+(?:(?:has|have|had|also|quickly|firmly|strongly|flatly)\s+)?$",
     re.I,
 )
-_REQUESTER = re.compile(
-    r"['’]s\s+(?:requests?|appeals?|pleas?|demands?|calls?)\s+(?:to|for)\b", re.I
-)
+_REQUESTS = r"(?:requests?|appeals?|pleas?|demands?|calls?)"  # "Ukraine's request to supply"
+_REQUESTER = re.compile(r"['’]s\s+" + _REQUESTS + r"\s+(?:to|for)\b", re.I)
 _HOSTED = re.compile(r"\bhost(?:s|ed|ing)?\b", re.I)
 _THEY = re.compile(r"\b(?:they|their|them)\b", re.I)
-# "the junta in Myanmar", "the government of Sudan": the state's organ, not a place
-_ORGAN_IN = re.compile(
-    r"\b(?:junta|government|military|army|regime|authorities|armed forces|forces|troops|"
-    r"parliament|president|leadership)\s+(?:in|of)\s+(?:the\s+)?$",
-    re.I,
+# A state's organs, named before it: "the junta in Myanmar", "the government of Sudan"
+_ORGAN_OF = (
+    r"(?:junta|government|military|army|regime|authorities|armed forces|forces|troops|"
+    r"parliament|president|leadership)\s+(?:in|of)\s+"
 )
+_ORGAN_IN = re.compile(r"\b" + _ORGAN_OF + r"(?:the\s+)?$", re.I)  # the organ's state, no place
 _FROM_GAP = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?$", re.I)
 # "to Ukraine", "for the Kyiv government", "to the junta in Myanmar"
 _RECIPIENT_GAP = re.compile(
-    r"(?:\b(?:to|for|with|into)\s+(?:the\s+)?(?:(?:junta|government|military|army|regime|"
-    r"authorities|armed forces|forces)\s+(?:in|of)\s+)?|^\s*)$",
-    re.I,
+    r"(?:\b(?:to|for|with|into)\s+(?:the\s+)?(?:" + _ORGAN_OF + r")?|^\s*)$", re.I
 )
 _PARENTHETICAL = re.compile(
     r",\s*(?:which|who|whose|where|a|an|the|its|itself)\b[^,]*,|\([^)]*\)|[—–-]{1,2}\s[^—–]*\s[—–-]{1,2}",
@@ -186,7 +183,7 @@ _SUPPLIER_NOUN = re.compile(
 )
 # "Ukraine's exit", "Poland's planned production", but not "Ukraine's request to supply"
 _POSSESSIVE_TO_TRIGGER = re.compile(
-    r"^['’]s\s+(?!(?:requests?|appeals?|pleas?|demands?|calls?)\b)(?:[\w-]+\s+){0,2}$", re.I
+    r"^['’]s\s+(?!" + _REQUESTS + r"\b)(?:[\w-]+\s+){0,2}$", re.I
 )
 _STOCKPILE_PHRASE = re.compile(r"\bstockpile destruction\b", re.I)
 # A clause whose subject is part of a state ("Large areas of the country have been", "Three
@@ -554,9 +551,7 @@ class _SentenceReader:
     def _has_action_word(self, action: str, end: int) -> bool:
         """Whether one of the action's triggers occurs in the sentence before `end`."""
         spec = next(s for s in self.lex.actions if s.action == action)
-        if spec.alone or spec.cue is None:
-            return any(p.search(self.text, self.start, end) for p in spec.triggers)
-        return bool(spec.cue.search(self.text, self.start, end))  # the triggers, in one
+        return bool(spec.any_trigger.search(self.text, self.start, end))
 
     # -- actors ---------------------------------------------------------------------------
 
@@ -850,15 +845,20 @@ class _SentenceReader:
 
 def _weapon_mentions(text: str, start: int, end: int, lex: Lexicon) -> list[tuple[int, int]]:
     """Spans of land-mine words in the sentence, without naval or extractive mines."""
-    blocked = [(m.start(), m.end()) for m in lex.out_of_scope_mines.finditer(text, start, end)]
-    blocked_starts = [b0 for b0, _ in blocked]  # in order and apart, as finditer gives them
-    out = []
-    for m in lex.mine_words.finditer(text, start, end):
-        last = bisect_right(blocked_starts, m.start()) - 1
-        if last >= 0 and m.start() < blocked[last][1]:
-            continue
-        out.append((m.start(), m.end()))
-    return out
+    return list(_land_mine_words(text, start, end, lex))
+
+
+def _land_mine_words(text: str, start: int, end: int, lex: Lexicon) -> Iterator[tuple[int, int]]:
+    """Land-mine words in text order, each skipped when an out-of-scope span ("sea mines",
+    "gold mine") covers its start; both scans advance together, so reading only the first
+    word scans only as far as it."""
+    blocked = lex.out_of_scope_mines.finditer(text, start, end)
+    span = next(blocked, None)
+    for found in lex.mine_words.finditer(text, start, end):
+        while span is not None and span.end() <= found.start():
+            span = next(blocked, None)
+        if span is None or not span.start() <= found.start():
+            yield found.start(), found.end()
 
 
 class _FirstWeapon:
@@ -875,16 +875,8 @@ class _FirstWeapon:
 
     @cached_property
     def _end(self) -> int | None:
-        """_weapon_mentions(text)[0]'s end, scanning only as far as it: the out-of-scope
-        spans are read alongside, in order, as that function reads them."""
-        blocked = self.lex.out_of_scope_mines.finditer(self.text)
-        span = next(blocked, None)
-        for found in self.lex.mine_words.finditer(self.text):
-            while span is not None and span.end() <= found.start():
-                span = next(blocked, None)
-            if span is None or not span.start() <= found.start():
-                return found.end()
-        return None
+        first = next(_land_mine_words(self.text, 0, len(self.text), self.lex), None)
+        return first[1] if first else None
 
 
 def _denials_of_accusations(

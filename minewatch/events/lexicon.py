@@ -29,6 +29,7 @@ class ActionSpec:
     action: str
     needs: str  # mine | treaty | stockpile | none
     triggers: tuple[re.Pattern[str], ...]
+    any_trigger: re.Pattern[str]  # the triggers, in one: "does the sentence hold one?"
     alone: tuple[re.Pattern[str], ...] = ()  # need no context word
     cue: re.Pattern[str] | None = None  # any trigger or alone pattern, tried where the
     #                                     cue index saw one of them begin
@@ -71,6 +72,7 @@ def parse_lexicon(raw: dict) -> Lexicon:
                 action,
                 body["needs"],
                 tuple(_compile(p) for p in triggers),
+                _any_of(triggers),
                 tuple(_compile(p) for p in alone),
                 _any_of([*triggers, *alone]),
             )
