@@ -68,16 +68,24 @@ _REMOVAL = re.compile(
     r"destroy\w*|locat\w*|find|found|search\w*|survey\w*|mark\w*|map\w*)\b",
     re.I,
 )
-# What a transfer verb hands over when it is not mines: "handing over accurate maps", "hands
-# over minefield maps", "provided funding for demining", "sent experts to"
-_NOT_MINES_HANDED = re.compile(
+# What a verb of transfer or use acts on when it is not mines: "handing over accurate maps",
+# "provided funding for demining", "gave a speech on landmines", "deployed troops to the border",
+# "uses dogs to find mines"
+_NOT_MINES_OBJECT = re.compile(
     r"^\s+(?:(?:the|its|their|a|an|more|new|accurate|detailed|any|all|some|\d[\d,.]*|\w+ly)\s+){0,3}"
     r"(?:[\w-]+\s+)?"
     r"(?:maps?|data|information|details|records|documents|coordinates|funds|funding|money|aid|"
-    r"assistance|equipment|training|experts|specialists|teams|troops|personnel|machines|"
-    r"vehicles|dogs|rats|detectors?)\b",
+    r"assistance|equipment|training|experts|specialists|teams|troops|soldiers|forces|units|"
+    r"personnel|deminers|sappers|engineers|machines|vehicles|dogs|rats|detectors?|"
+    r"speech(?:es)?|statements?|reports?|briefings?|updates?|presentations?|address|testimony|"
+    r"evidence|interviews?|warnings?|lectures?|support|backing|guarantees?|assurances?)\b",
     re.I,
 )
+# "a Canadian production about landmine survivors": a film or a play, not the making of mines
+_NOT_MINE_PRODUCTION = re.compile(
+    r"^\s+(?:about|on|company|companies|house|studio|crew|team)\b", re.I
+)
+_CONDITION = re.compile(r"\b(?:if|in case|unless|should the need)\b(?<!\beven if)", re.I)
 _ORGAN = re.compile(r"^['’]s\s+[\w-]+(?:\s+[\w-]+)?(?=\s*(?:,|and\s|or\s|&|as well as\s))")
 _GIVE_UP = re.compile(r"^give up|^gave up|^giving up|^gives up", re.I)
 _MADE_USE = re.compile(r"^\s+(?:\w+\s+)?use\b", re.I)
@@ -366,8 +374,12 @@ class _SentenceReader:
                 or (_MADE_THEM.match(after) and self.first_weapon.before(t0))
             ):
                 return []
-        if action == "transfer" and (_GIVE_UP.match(self.text[t0 : t0 + 12])
-                                     or _NOT_MINES_HANDED.match(after)):
+        if action == "transfer" and _GIVE_UP.match(self.text[t0 : t0 + 12]):
+            return []
+        if action in ("transfer", "use") and _NOT_MINES_OBJECT.match(after):
+            return []
+        if (action == "produce" and word.lower() == "production"
+                and _NOT_MINE_PRODUCTION.match(after)):
             return []
         if not self._context_ok(action, needs, t0, t1):
             return []
@@ -795,11 +807,18 @@ class _SentenceReader:
             lead = self.text[max(self.start, actor.start - 30) : actor.start]
             if _PERMIT_BEFORE.search(lead) or _OPEN_QUESTION_BEFORE.search(lead):
                 return True
-        if cues["capability"].search(window):
+        if cues["capability"].search(window) or self._conditional_after(t0):
             return True
         if actor is not None and not by_phrase and _ACTIVE_ACCUSATION.search(window):
             return True  # "Sudan's army accused the Rapid Support Forces of planting mines"
         return self._unanswered_call(actor, t0, by_phrase)
+
+    def _conditional_after(self, t0: int) -> bool:
+        """A condition later in the trigger's clause makes the act a possibility (R5): "will
+        deploy mines along the border if needed"."""
+        condition = _CONDITION.search(self.text, t0, self.end)  # rare: look for it first
+        return condition is not None and not self.lex.cues["clause_break"].search(
+            self.text, t0 + 1, condition.start())
 
     def _asked_to_stop(self, t0: int) -> bool:
         pre = self.text[self.start : t0]
