@@ -274,7 +274,7 @@ def test_cluster_ids_are_written_here_when_the_worker_writing_them_died(isolated
                     f"2025-07-01T0{n}:00:00Z") for n in range(5)]
     store = fill({"Wire": stories})
     workers = poll._Workers(Path(os.environ["MINEWATCH_DB"]), 1)
-    workers.warm_up()
+    workers.start()
     [pid] = [p.pid for p in workers._current()._processes.values()]
     os.kill(pid, signal.SIGKILL)
     with pytest.MonkeyPatch.context() as patch:
