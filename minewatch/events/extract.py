@@ -64,8 +64,9 @@ _USED_TO = re.compile(r"^\s+to\s+(?!the\b|a\b|an\b|its\b|their\b)\w+", re.I)
 _MAKE_WORDS = re.compile(r"^(?:make|makes|making|made)$", re.I)
 _MAKE_OBJECT = re.compile(r"^(?:\s+[\w-]+){0,4}?\s+(?:land-?)?mines\b", re.I)
 _REMOVAL = re.compile(
-    r"\b(?:clear\w*|demin\w*|remov\w*|detect\w*|disarm\w*|defus\w*|neutrali[sz]\w*|"
-    r"destroy\w*|locat\w*|find|found|search\w*|survey\w*|mark\w*|map\w*)\b",
+    r"\b(?:clear\w*|demin\w*|remov\w*|detect(?:s|ed|ing|ion|ors?)?|disarm\w*|defus\w*|"
+    r"neutrali[sz]\w*|destroy\w*|locat(?:e|es|ed|ing)|find|found|search\w*|survey\w*|"
+    r"mark(?:s|ed|ing)?|map\w*)\b",
     re.I,
 )
 # What a verb of transfer or use acts on when it is not mines: "handing over accurate maps",
@@ -110,6 +111,7 @@ _ACCUSATION_NOUN = re.compile(
 _UNDER_RESTRICTION = re.compile(
     r"(?:\b(?:ban|bans|banned|banning|bar|bars|barred|barring|prohibit\w*|restrict\w*|"
     r"forbid\w*|outlaw\w*|moratorium)\b(?:(?:\s+\S+){0,4}?\s+(?:on|from|of))?(?:\s+(?-i:[A-Z])[\w.'’-]*)?"
+    r"(?:\s+(?:anti-?personnel\s+)?(?:land-?)?mines?)?"  # "a ban on US landmine use"
     r"\s+(?:the\s+|its\s+|their\s+)?|\blimit(?:s|ed|ing)?\s+(?:the|its|their)\s+)$",
     re.I,
 )
@@ -527,7 +529,7 @@ class _SentenceReader:
                 between = self.text[t1:w0]
                 if not _REMOVAL.search(between):
                     return True
-            elif t0 - before <= w1 <= t0 or (w0 <= t0 and w1 >= t1):
+            elif t0 - before <= w1 <= t0 or (w0 < t1 and w1 > t0):  # or within the trigger
                 return True
         return False
 
