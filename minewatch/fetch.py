@@ -300,9 +300,10 @@ class _Fetch:
         """The decoded body, or None as soon as it grows past max_bytes.
 
         gzip and deflate are inflated here, never more than the room left under the cap at a
-        time, so a gzip bomb stops at the cap without ever being expanded in memory. Any other
-        encoding (we never ask for one) is not undone: a body that is plainly XML or JSON all
-        the same was mislabelled and is read, any other fails.
+        time, so a gzip bomb stops at the cap without ever being expanded in memory. A body
+        that opens plainly as XML or JSON all the same was mislabelled and is read as it is,
+        whatever encoding it names; with another encoding (we never ask for one), any other
+        body fails.
         """
         declared = headers.get("content-length", "")
         if declared.isdigit() and "content-encoding" not in headers:
@@ -320,6 +321,8 @@ class _Fetch:
         async for chunk in response.aiter_raw():
             if not chunks and inflater is None and chunk.startswith(_GZIP_MAGIC):
                 inflater = _Inflaters(["gzip"])  # a feed.xml.gz served without Content-Encoding
+            elif not chunks and inflater is not None and opens_like_a_document(chunk):
+                inflater = None  # labelled compressed, sent plain: no gzip or zlib stream opens so
             pieces = inflater.inflate(chunk, self.max_bytes - total) if inflater else [chunk]
             for piece in pieces:
                 total += len(piece)

@@ -376,6 +376,17 @@ def test_an_encoding_without_a_printable_name_is_not_repeated_in_the_error(serve
     assert (result.outcome, result.error) == ("failed", "unsupported content encoding")
 
 
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate"])
+def test_a_plain_body_labelled_compressed_is_read_as_it_is(server: FeedServer, encoding: str):
+    """A misconfigured server names gzip and sends the feed plain: no compressed stream opens
+    with "<" or "{", so the body is read as it came, cap and all."""
+    server.route("/rss", b"\n  " + FEED, headers={"Content-Encoding": encoding})
+    result = fetch(server.url("/rss"))
+    assert (result.outcome, result.body) == ("ok", b"\n  " + FEED)
+    server.route("/big", FEED * 100, headers={"Content-Encoding": encoding})
+    assert fetch(server.url("/big"), max_bytes=len(FEED) * 10).error.startswith("too large")
+
+
 def test_corrupt_gzip(server: FeedServer):
     server.route("/rss", b"\x1f\x8b\x08\x00garbage" * 10, headers={"Content-Encoding": "gzip"})
     result = fetch(server.url("/rss"))
