@@ -195,7 +195,7 @@ _SUPPLIER_NOUN = re.compile(
 _POSSESSIVE_TO_TRIGGER = re.compile(
     r"^['’]s\s+(?!" + _REQUESTS + r"\b)(?:[\w-]+\s+){0,2}$", re.I
 )
-_STOCKPILE_PHRASE = re.compile(r"\bstockpile destruction\b", re.I)
+_STOCKPILE_PHRASE = re.compile(r"\bstockpile destruction\b|\b(?:land)?mine stockpiles?\b", re.I)
 # A clause whose subject is part of a state ("Large areas of the country have been", "Three
 # provinces of Angola were"): declaring those free of mines is progress, not the completion
 # R11 counts.
