@@ -86,7 +86,6 @@ _NOT_MINES_OBJECT = re.compile(
 _NOT_MINE_PRODUCTION = re.compile(
     r"^\s+(?:about|on|company|companies|house|studio|crew|team)\b", re.I
 )
-_CONDITION = re.compile(r"\b(?:if|in case|unless|should the need)\b(?<!\beven if)", re.I)
 _ORGAN = re.compile(r"^['’]s\s+[\w-]+(?:\s+[\w-]+)?(?=\s*(?:,|and\s|or\s|&|as well as\s))")
 _GIVE_UP = re.compile(r"^give up|^gave up|^giving up|^gives up", re.I)
 _MADE_USE = re.compile(r"^\s+(?:\w+\s+)?use\b", re.I)
@@ -818,8 +817,9 @@ class _SentenceReader:
     def _conditional_after(self, t0: int) -> bool:
         """A condition later in the trigger's clause makes the act a possibility (R5): "will
         deploy mines along the border if needed"."""
-        condition = _CONDITION.search(self.text, t0, self.end)  # rare: look for it first
-        return condition is not None and not self.lex.cues["clause_break"].search(
+        cues = self.lex.cues
+        condition = cues["condition"].search(self.text, t0, self.end)  # rare: look for it first
+        return condition is not None and not cues["clause_break"].search(
             self.text, t0 + 1, condition.start())
 
     def _asked_to_stop(self, t0: int) -> bool:

@@ -133,7 +133,7 @@ def relevance_signals(folded: str, found: FoundHits, r: Rules) -> tuple[bool, li
             continue
         if end - start == 4 and before and before[0] in r.pronoun_before:  # "a friend of mine"
             continue
-        mined = WORD.findall(folded, end, end + 30)[:3] if end - start == 5 else ()
+        mined = WORD.findall(folded, end, end + 30)[:3] if folded[start:end] == "mined" else ()
         if any(w in r.extractive for w in mined):  # "mined the archive data", "mined gold"
             continue
         if naval_story:
